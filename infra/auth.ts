@@ -1,0 +1,88 @@
+import { ownFilesPrefix } from "../packages/core/src/files";
+import { api } from "./api";
+import { bucket } from "./storage";
+
+// IAM resolves this policy variable to the caller's identity id at request time.
+const IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}";
+const ownPrefix = ownFilesPrefix(IDENTITY_ID);
+
+export const userPool = new sst.aws.CognitoUserPool("UserPool", {
+  usernames: ["email"],
+  transform: {
+    userPool: (args, opts) => {
+      // The tutorials' `Passw0rd!` passes; anything without all four character classes does not.
+      args.passwordPolicy = {
+        minimumLength: 8,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireNumbers: true,
+        requireSymbols: true,
+        temporaryPasswordValidityDays: 7,
+      };
+      args.deletionProtection = $app.protect ? "ACTIVE" : "INACTIVE";
+      // SST's `removal: "retain"` keeps buckets and tables only; users are production data too.
+      if ($app.protect) opts.retainOnDelete = true;
+    },
+  },
+});
+
+export const userPoolClient = userPool.addClient("UserPoolClient", {
+  transform: {
+    client: (args) => {
+      // A public client: no secret, the password proven with SRP and never sent.
+      args.generateSecret = false;
+      args.explicitAuthFlows = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
+      args.preventUserExistenceErrors = "ENABLED";
+      args.enableTokenRevocation = true;
+      // No hosted UI in this app: drop SST's default OAuth set-up (implicit flow, example.com).
+      args.allowedOauthFlowsUserPoolClient = false;
+      args.allowedOauthFlows = [];
+      args.allowedOauthScopes = [];
+      args.callbackUrls = [];
+    },
+  },
+});
+
+const authenticatedPolicy = aws.iam.getPolicyDocumentOutput({
+  statements: [
+    {
+      sid: "InvokeThisApi",
+      actions: ["execute-api:Invoke"],
+      resources: [$interpolate`${api.nodes.api.executionArn}/*`],
+    },
+    {
+      sid: "OwnFiles",
+      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      resources: [$interpolate`${bucket.arn}/${ownPrefix}*`],
+    },
+    {
+      sid: "ListOwnFiles",
+      actions: ["s3:ListBucket"],
+      resources: [bucket.arn],
+      conditions: [{ test: "StringLike", variable: "s3:prefix", values: [ownPrefix, `${ownPrefix}*`] }],
+    },
+  ],
+});
+
+export const identityPool = new sst.aws.CognitoIdentityPool("IdentityPool", {
+  userPools: [{ userPool: userPool.id, client: userPoolClient.id }],
+  transform: {
+    identityPool: (args, opts) => {
+      args.allowUnauthenticatedIdentities = false;
+      // Only the enhanced flow: the classic one lets a client pick its own role.
+      args.allowClassicFlow = false;
+      // Identity ids key every user's files: a new pool would orphan them.
+      if ($app.protect) opts.retainOnDelete = true;
+    },
+    // Replaces SST's default grants (cognito-identity:*, cognito-sync:*, mobileanalytics:PutEvents
+    // on *): GetId and GetCredentialsForIdentity need no IAM permission, Cognito Sync and Mobile
+    // Analytics are retired services.
+    authenticatedRole: (args) => {
+      args.inlinePolicies = [{ name: "inline", policy: authenticatedPolicy.json }];
+    },
+    // Guests are disabled on the pool; the role they would get grants nothing even if re-enabled.
+    unauthenticatedRole: (args) => {
+      args.inlinePolicies = [];
+    },
+  },
+});
