@@ -26,8 +26,8 @@ const NOT_A_COGNITO_CALLER =
 
 /** The Cognito identity that signed this request, or a 403 if there is none. */
 export function cognitoCaller(event: APIGatewayProxyEventV2): Caller {
-  const identity = (event as { requestContext?: { authorizer?: { iam?: { cognitoIdentity?: unknown } } } })
-    .requestContext?.authorizer?.iam?.cognitoIdentity;
+  const identity = (event as { requestContext?: { authorizer?: { iam?: { cognitoIdentity?: unknown } } } } | null)
+    ?.requestContext?.authorizer?.iam?.cognitoIdentity;
   if (!isCognitoIdentity(identity)) throw new HttpError(403, NOT_A_COGNITO_CALLER);
   if (!identity.amr.includes("authenticated")) {
     throw new HttpError(403, "Guest identities may not call this route: sign in first.");
