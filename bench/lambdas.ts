@@ -1,0 +1,80 @@
+import S3rver from "s3rver";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { iamEvent } from "../packages/functions/test/events";
+import { bundleHandler, coldInitMs, type RouteHandler } from "./lambda-bundles";
+import { medianOf, throughput } from "./stats";
+import type { Row } from "./table";
+
+const BUCKET = "bench-uploads";
+/** Handlers that must stay free of the AWS SDK: tiny bundles, near-zero init. */
+const SDK_FREE_BUNDLE_BYTES = 2048;
+const SDK_FREE_INIT_MS = 5;
+/** What a bundle with the S3 list call may weigh (S3 client + its XML, checksum and signing code). */
+const S3_BUNDLE_BYTES = 300 * 1024;
+
+/** A loopback S3 holding one user's files, and the environment a Lambda would have to reach it. */
+async function loopbackS3() {
+  const directory = await mkdtemp(join(tmpdir(), "bench-s3-"));
+  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  const address = (await server.run()) as AddressInfo;
+  const env = {
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${address.port}`,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    SST_RESOURCE_UploadsListing: JSON.stringify({ name: BUCKET, type: "sst.sst.Linkable" }),
+  };
+  return {
+    env,
+    close: async () => {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function lambdaRows(handlers: RouteHandler[], runs: number): Promise<Row[]> {
+  const outDir = await mkdtemp(join(tmpdir(), "bench-bundles-"));
+  const s3 = await loopbackS3();
+  Object.assign(process.env, s3.env);
+  const rows: Row[] = [];
+  try {
+    for (const { route, entry, runtime } of handlers) {
+      const bundle = await bundleHandler(entry, runtime, outDir);
+      const usesSdk = bundle.heaviest.some((p) => p.name.startsWith("@aws-sdk/") || p.name.startsWith("@smithy/"));
+      const event = iamEvent(route);
+      const heaviest = bundle.heaviest.map((p) => `${p.name} ${(p.bytes / 1024).toFixed(1)} KB`).join(", ");
+      rows.push({
+        section: "lambda",
+        what: `${route} bundle (${runtime})`,
+        value: bundle.bytes,
+        unit: "B",
+        target: { max: usesSdk ? S3_BUNDLE_BYTES : SDK_FREE_BUNDLE_BYTES },
+        note: `heaviest: ${heaviest}`,
+      });
+      rows.push({
+        section: "lambda",
+        what: `${route} cold init + 1st invoke`,
+        value: await medianOf(runs, () => coldInitMs(bundle.file, event, s3.env)),
+        unit: "ms",
+        target: usesSdk ? undefined : { max: SDK_FREE_INIT_MS },
+        note: usesSdk ? "includes one ListObjectsV2 to loopback S3" : undefined,
+      });
+      const { handler } = (await import(bundle.file)) as { handler: (e: unknown) => Promise<unknown> };
+      rows.push({
+        section: "lambda",
+        what: `${route} invocations, in-process`,
+        value: await medianOf(runs, () => throughput(() => handler(event))),
+        unit: "/s",
+      });
+    }
+  } finally {
+    await s3.close();
+    await rm(outDir, { recursive: true, force: true });
+  }
+  return rows;
+}
