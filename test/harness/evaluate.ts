@@ -1,0 +1,128 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import type { Evaluation, Scenario } from "./evaluation";
+import { resolveHandler } from "./handlers";
+import type { ProgramContext } from "./program";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const PLATFORM = join(ROOT, ".sst/platform");
+const HARNESS = join(ROOT, "test/harness");
+const CACHE = join(ROOT, ".sst/harness");
+
+let bundled: Promise<string> | undefined;
+
+/**
+ * Bundles the app like the SST CLI: sst.config.ts and everything it imports, SST's components and
+ * `auto/run.ts`, with the `$…` helpers of `shim/run.js` injected. Packages stay external and resolve
+ * from .sst/platform: one @pulumi/pulumi, the platform's own. Every module is imported lazily, so
+ * `program.ts` can set `$app` from the config's `app()` before any component module reads it.
+ */
+function bundleApp(): Promise<string> {
+  bundled ??= build({
+    stdin: {
+      resolveDir: ROOT,
+      sourcefile: "harness-entry.ts",
+      loader: "ts",
+      contents: [
+        `import { evaluateProgram } from ${JSON.stringify(join(HARNESS, "program.ts"))};`,
+        `await evaluateProgram({`,
+        `  config: () => import(${JSON.stringify(join(ROOT, "sst.config.ts"))}),`,
+        `  namespaces: () => import(${JSON.stringify(join(HARNESS, "namespaces.ts"))}),`,
+        `  platform: () => import(${JSON.stringify(join(PLATFORM, "src/auto/run.ts"))}),`,
+        `}, JSON.parse(process.env.SST_HARNESS_CONTEXT));`,
+      ].join("\n"),
+    },
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    inject: [join(PLATFORM, "src/shim/run.js")],
+    logLevel: "silent",
+  }).then((result) => result.outputFiles[0].text);
+  return bundled;
+}
+
+/** Where `sst secret set` values reach the program: `$secrets` and `sst.Secret` both read the environment. */
+function secretEnvironment(secrets: Record<string, string> = {}) {
+  return {
+    SST_SECRETS: JSON.stringify(secrets),
+    ...Object.fromEntries(Object.entries(secrets).map(([name, value]) => [`SST_SECRET_${name}`, value])),
+  };
+}
+
+/** Runs the bundle in a child process: infra/ modules create resources when imported, and Pulumi's runtime is per process. */
+async function evaluateInChildProcess(bundle: string, scenario: Scenario): Promise<Evaluation> {
+  const scratch = await mkdtemp(join(tmpdir(), "sst-harness-"));
+  const context: ProgramContext = { scenario, root: ROOT, platform: PLATFORM, scratch, resultFile: join(scratch, "evaluation.json") };
+  try {
+    const child = spawn(process.execPath, ["--input-type=module", "-"], {
+      // Bare imports in the bundle resolve from here, the way they do for SST's own build output.
+      cwd: PLATFORM,
+      // Only what the scenario says: an evaluation must not depend on the shell it runs in.
+      env: {
+        PATH: process.env.PATH,
+        ...scenario.env,
+        ...secretEnvironment(scenario.secrets),
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+        SST_HARNESS_CONTEXT: JSON.stringify(context),
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let log = "";
+    child.stdout.on("data", (chunk) => (log += chunk));
+    child.stderr.on("data", (chunk) => (log += chunk));
+    child.stdin.end(bundle);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", resolve);
+    });
+    if (code !== 0) throw new Error(`Evaluating stage "${scenario.stage}" failed (exit ${code}):\n${log}`);
+    return JSON.parse(await readFile(context.resultFile, "utf8"));
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Evaluates the real app for one scenario under Pulumi mocks. Results are cached under .sst/harness
+ * by the hash of everything they depend on: the bundle (sst.config.ts, infra/, SST's components,
+ * this harness), the scenario, the platform's packages and Node; a hit is used only while the
+ * handler files the build looked for still exist. Leaves nothing in the repository outside .sst/.
+ */
+export function evaluate(scenario: Scenario): Promise<Evaluation> {
+  const id = JSON.stringify(scenario);
+  if (!inProcess.has(id)) inProcess.set(id, evaluateCached(scenario));
+  return inProcess.get(id)!;
+}
+
+const inProcess = new Map<string, Promise<Evaluation>>();
+
+async function evaluateCached(scenario: Scenario): Promise<Evaluation> {
+  const bundle = await bundleApp();
+  const key = createHash("sha256")
+    .update(bundle)
+    .update(JSON.stringify(scenario))
+    .update(await readFile(join(PLATFORM, "package.json")))
+    .update(process.version)
+    .digest("hex");
+  const cached = join(CACHE, `${key}.json`);
+  if (existsSync(cached)) {
+    const evaluation: Evaluation = JSON.parse(await readFile(cached, "utf8"));
+    if (evaluation.builds.every((build) => resolveHandler(ROOT, build.handler).file)) return evaluation;
+  }
+  const evaluation = await evaluateInChildProcess(bundle, scenario);
+  await mkdir(CACHE, { recursive: true });
+  // Test files evaluate concurrently: write whole files, so a reader never sees half of one.
+  const partial = `${cached}.${process.pid}`;
+  await writeFile(partial, JSON.stringify(evaluation));
+  await rename(partial, cached);
+  return evaluation;
+}

@@ -1,0 +1,45 @@
+/** What one evaluation of the app asks for: the stage and what `sst` would put in the environment. */
+export interface Scenario {
+  stage: string;
+  /** Extra environment variables, as `.env` files or the shell would provide them. */
+  env?: Record<string, string>;
+  /** Values set with `sst secret set <name> <value>` for this stage. */
+  secrets?: Record<string, string>;
+}
+
+/** One resource the program registered, with inputs resolved as the engine would receive them. */
+export interface PlannedResource {
+  type: string;
+  name: string;
+  /** `type::name` of the parent component; undefined for top-level components. */
+  parent?: string;
+  custom: boolean;
+  inputs: Record<string, any>;
+  /** Outputs the mocks computed (`id`, `arn`, …), so references between resources can be followed. */
+  outputs: Record<string, any>;
+  options: { retainOnDelete: boolean; protect: boolean };
+}
+
+export interface Invoke {
+  token: string;
+  inputs: Record<string, any>;
+}
+
+/** A `Runtime.Build` request from an `sst.aws.Function`: what the SST CLI would bundle. */
+export interface Build {
+  functionID: string;
+  handler: string;
+  runtime: string;
+  architecture: string;
+}
+
+export interface Evaluation {
+  scenario: Scenario;
+  app: { name: string; stage: string; removal: string; protect: boolean };
+  resources: PlannedResource[];
+  invokes: Invoke[];
+  builds: Build[];
+  outputs: Record<string, any>;
+}
+
+export const resourceKey = (resource: { type: string; name: string }) => `${resource.type}::${resource.name}`;

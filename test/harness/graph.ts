@@ -1,0 +1,62 @@
+import { type Evaluation, type PlannedResource, resourceKey } from "./evaluation";
+
+export const ofType = (evaluation: Evaluation, type: string) => evaluation.resources.filter((resource) => resource.type === type);
+
+/** The one resource of a type, failing with what was found instead: most of the app has one of each. */
+export function single(evaluation: Evaluation, type: string): PlannedResource {
+  const found = ofType(evaluation, type);
+  if (found.length !== 1) {
+    throw new Error(`Expected exactly one ${type} in stage ${evaluation.app.stage}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+  }
+  return found[0];
+}
+
+export const childrenOf = (evaluation: Evaluation, parent: PlannedResource) =>
+  evaluation.resources.filter((resource) => resource.parent === resourceKey(parent));
+
+export function parentOf(evaluation: Evaluation, child: PlannedResource): PlannedResource | undefined {
+  return evaluation.resources.find((resource) => resourceKey(resource) === child.parent);
+}
+
+/** The nearest resource of `type` below `ancestor`, searching its subtree breadth first. */
+export function descendant(evaluation: Evaluation, ancestor: PlannedResource, type: string): PlannedResource {
+  const queue = childrenOf(evaluation, ancestor);
+  for (const resource of queue) {
+    if (resource.type === type) return resource;
+    queue.push(...childrenOf(evaluation, resource));
+  }
+  throw new Error(`No ${type} below ${resourceKey(ancestor)}`);
+}
+
+/** The resource whose computed output `output` equals `value`: how one resource's inputs name another. */
+export function referencedBy(evaluation: Evaluation, type: string, output: string, value: unknown): PlannedResource | undefined {
+  return ofType(evaluation, type).find((resource) => resource.outputs[output] === value);
+}
+
+export interface ApiRoute {
+  routeKey: string;
+  authorizationType: string;
+  /** The handler infra/ gave the route's `sst.aws.Function`, as SST's build received it. */
+  handler: string;
+  lambda: PlannedResource;
+  role: PlannedResource;
+}
+
+/** Every API Gateway route with the Lambda behind its integration, followed through the ARNs. */
+export function apiRoutes(evaluation: Evaluation): ApiRoute[] {
+  return ofType(evaluation, "aws:apigatewayv2/route:Route").map((route) => {
+    const integrationName = String(route.inputs.target).replace(/^integrations\//, "");
+    const integration = referencedBy(evaluation, "aws:apigatewayv2/integration:Integration", "id", integrationName);
+    const lambda = integration && referencedBy(evaluation, "aws:lambda/function:Function", "arn", integration.inputs.integrationUri);
+    const role = lambda && referencedBy(evaluation, "aws:iam/role:Role", "arn", lambda.inputs.role);
+    const build = lambda && evaluation.builds.find((candidate) => candidate.functionID === parentOf(evaluation, lambda)?.name);
+    if (!lambda || !role || !build) throw new Error(`Route ${route.inputs.routeKey} does not lead to a built Lambda function with a role`);
+    return {
+      routeKey: route.inputs.routeKey,
+      authorizationType: route.inputs.authorizationType,
+      handler: build.handler,
+      lambda,
+      role,
+    };
+  });
+}

@@ -1,0 +1,168 @@
+// Runs inside the child process that `evaluate()` starts, bundled by esbuild together with
+// sst.config.ts, infra/ and SST's own `auto/run.ts`, the way the SST CLI bundles an app.
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { type Build, type Evaluation, type Invoke, type PlannedResource, resourceKey, type Scenario } from "./evaluation";
+import { resolveHandler } from "./handlers";
+import { computedOutputs, invokeResult } from "./mocks";
+
+interface SstConfig {
+  app(input: { stage: string }): { name: string; removal?: "remove" | "retain" | "retain-all"; protect?: boolean };
+  run(): Promise<Record<string, unknown> | void>;
+}
+
+/** The bundle's modules, imported only once the globals they read on load exist. */
+export interface AppModules {
+  config: () => Promise<{ default: SstConfig }>;
+  namespaces: () => Promise<{ sst: unknown; aws: unknown }>;
+  platform: () => Promise<{ run: (program: () => Promise<any>) => Promise<Record<string, unknown>> }>;
+}
+
+export interface ProgramContext {
+  scenario: Scenario;
+  root: string;
+  platform: string;
+  /** A temp directory of the caller's, removed by it: SST's work dir (code zips, build output). */
+  scratch: string;
+  resultFile: string;
+}
+
+/**
+ * Stands in for the SST CLI's JSON-RPC server. `Runtime.Build` refuses a handler whose file does not
+ * exist, as the real build does, and hands back an empty bundle directory to zip.
+ */
+async function startRpcServer(root: string, work: string, builds: Build[]): Promise<Server> {
+  const methods: Record<string, (args: any) => Promise<unknown>> = {
+    "Provider.Aws.Bootstrap": async ({ region }) => ({
+      asset: `sst-asset-${region}-example`,
+      assetEcrRegistryId: "123456789012",
+      assetEcrUrl: `123456789012.dkr.ecr.${region}.amazonaws.com/sst-asset`,
+      state: `sst-state-${region}-example`,
+      appsyncHttp: "",
+      appsyncRealtime: "",
+    }),
+    "Runtime.Build": async (input) => {
+      const handler: string = input.handler;
+      builds.push({
+        functionID: input.functionID,
+        handler,
+        runtime: input.runtime,
+        architecture: input.properties?.architecture,
+      });
+      if (!resolveHandler(root, handler).file) {
+        return { handler, out: "", errors: [`Could not resolve the file of handler "${handler}"`], sourcemaps: [] };
+      }
+      return { handler, out: await mkdtemp(join(work, "build-")), errors: [], sourcemaps: [] };
+    },
+  };
+  const server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", async () => {
+      const { method, params } = JSON.parse(body);
+      const handle = methods[method];
+      const reply = handle
+        ? await handle(params[0]).then(
+            (result) => ({ result, error: null }),
+            (error: Error) => ({ result: null, error: error.message }),
+          )
+        : { result: null, error: `rpc: can't find service ${method}` };
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(reply));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+}
+
+const describeParent = (parent: pulumi.Resource | undefined) =>
+  parent && resourceKey({ type: (parent as any).__pulumiType, name: (parent as any).__name });
+
+/** Evaluates the app for one scenario under Pulumi mocks and writes the Evaluation as JSON. */
+export async function evaluateProgram(modules: AppModules, context: ProgramContext) {
+  const { scenario, root, platform } = context;
+  const work = context.scratch;
+  const builds: Build[] = [];
+  const invokes: Invoke[] = [];
+  const registered = new Map<string, PlannedResource>();
+  const server = await startRpcServer(root, work, builds);
+  process.env.SST_SERVER = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const { default: config } = await modules.config();
+  const app = { removal: "retain" as const, protect: false, ...config.app({ stage: scenario.stage }) };
+  Object.assign(globalThis, {
+    $app: { name: app.name, stage: scenario.stage, removal: app.removal, protect: app.protect, providers: {} },
+    $dev: false,
+    $cli: {
+      command: "deploy",
+      rpc: process.env.SST_SERVER,
+      paths: { home: work, root, work, platform },
+      state: { version: {} },
+    },
+  });
+  const { sst, aws } = await modules.namespaces();
+  Object.assign(globalThis, { sst, aws });
+  const { run } = await modules.platform();
+
+  const entry = (type: string, name: string) => {
+    const key = resourceKey({ type, name });
+    if (!registered.has(key)) {
+      registered.set(key, { type, name, custom: false, inputs: {}, outputs: {}, options: { retainOnDelete: false, protect: false } });
+    }
+    return registered.get(key)!;
+  };
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource({ type, name, inputs, custom }) {
+        const outputs = custom ? computedOutputs(type, name, inputs) : {};
+        Object.assign(entry(type, name), { custom: Boolean(custom), inputs, outputs });
+        return { id: outputs.id, state: { ...inputs, ...outputs } };
+      },
+      call({ token, inputs }) {
+        invokes.push({ token, inputs });
+        return invokeResult(token, inputs);
+      },
+    },
+    app.name,
+    scenario.stage,
+    false,
+  );
+
+  const program = pulumi.runtime.runInPulumiStack(() =>
+    run(async () => {
+      // Registered after SST's own transformations (auto/run.ts), so it sees the options they set.
+      pulumi.runtime.registerStackTransformation(({ type, name, opts }) => {
+        Object.assign(entry(type, name), {
+          parent: describeParent(opts.parent),
+          options: { retainOnDelete: opts.retainOnDelete === true, protect: opts.protect === true },
+        });
+        return undefined;
+      });
+      return config.run();
+    }),
+  );
+  // An error thrown inside `.apply()` is an unhandled rejection that would leave the run hanging.
+  const failure = new Promise<never>((_, reject) => process.once("unhandledRejection", reject));
+  const outputs = await Promise.race([program, failure]);
+  // Lambdas, code objects and routes are registered inside `.apply()` after the program returns.
+  const waitForRPCs: () => Promise<void> = (pulumi.runtime as any).waitForRPCs;
+  let count = -1;
+  while (count !== registered.size) {
+    count = registered.size;
+    await Promise.race([waitForRPCs(), failure]);
+  }
+  server.close();
+
+  const evaluation: Evaluation = {
+    scenario,
+    app: { name: app.name, stage: scenario.stage, removal: app.removal, protect: app.protect },
+    resources: [...registered.values()],
+    invokes,
+    builds,
+    outputs: outputs ?? {},
+  };
+  await writeFile(context.resultFile, JSON.stringify(evaluation));
+}

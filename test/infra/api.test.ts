@@ -1,0 +1,63 @@
+import { describe, expect, test } from "vitest";
+import { apiRoutes, single } from "../harness/graph";
+import { resolveHandler } from "../harness/handlers";
+import { STAGES, useEvaluation } from "./fixtures";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const PUBLIC_ROUTE = "GET /public";
+/** Node majors Lambda still supports for new functions (nodejs20.x was deprecated on 2026-04-30). */
+const OLDEST_CURRENT_NODE = 22;
+/** API Gateway HTTP APIs give up on an integration after 30 seconds. */
+const API_GATEWAY_TIMEOUT_SECONDS = 30;
+
+describe.each(STAGES)("HTTP API (%s)", (stage) => {
+  const app = useEvaluation({ stage });
+
+  test(`${PUBLIC_ROUTE} is open (authorizationType NONE)`, () => {
+    const route = apiRoutes(app()).find((candidate) => candidate.routeKey === PUBLIC_ROUTE);
+    expect(route?.authorizationType, `${PUBLIC_ROUTE} authorizationType`).toBe("NONE");
+  });
+
+  test("every other route requires SigV4 (authorizationType AWS_IAM)", () => {
+    const privateRoutes = apiRoutes(app()).filter((route) => route.routeKey !== PUBLIC_ROUTE);
+    expect(privateRoutes.map((route) => route.routeKey).sort(), "private routes").toEqual(["GET /files", "GET /private"]);
+    for (const route of privateRoutes) expect(route.authorizationType, `${route.routeKey} authorizationType`).toBe("AWS_IAM");
+  });
+
+  test("every route's handler is a function exported by a file on disk", async () => {
+    for (const route of apiRoutes(app())) {
+      const { file, exportName } = resolveHandler(ROOT, route.handler);
+      expect(file, `file of ${route.routeKey} handler ${route.handler}`).toBeDefined();
+      const module = await import(file!);
+      expect(typeof module[exportName], `${route.routeKey} handler export ${exportName}`).toBe("function");
+    }
+  });
+
+  test("Lambdas run on arm64 with a current Node.js runtime", () => {
+    for (const { routeKey, lambda } of apiRoutes(app())) {
+      expect(lambda.inputs.architectures, `${routeKey} Lambda architectures`).toEqual(["arm64"]);
+      const major = Number(/^nodejs(\d+)\.x$/.exec(lambda.inputs.runtime)?.[1]);
+      expect(major, `${routeKey} Lambda runtime ${lambda.inputs.runtime}`).toBeGreaterThanOrEqual(OLDEST_CURRENT_NODE);
+    }
+  });
+
+  test("Lambdas time out before API Gateway gives up on them", () => {
+    for (const { routeKey, lambda } of apiRoutes(app())) {
+      expect(lambda.inputs.timeout, `${routeKey} Lambda timeout`).toBeLessThan(API_GATEWAY_TIMEOUT_SECONDS);
+    }
+  });
+
+  test("the stage throttles every route", () => {
+    const settings = single(app(), "aws:apigatewayv2/stage:Stage").inputs.defaultRouteSettings ?? {};
+    expect(settings.throttlingBurstLimit, "stage throttlingBurstLimit").toBeGreaterThan(0);
+    expect(settings.throttlingRateLimit, "stage throttlingRateLimit").toBeGreaterThan(0);
+  });
+
+  test("the stage writes access logs to the API's log group", () => {
+    const accessLog = single(app(), "aws:apigatewayv2/stage:Stage").inputs.accessLogSettings;
+    const logGroup = app().resources.find((resource) => resource.outputs.arn === accessLog?.destinationArn);
+    expect(logGroup?.type, "access log destination").toBe("aws:cloudwatch/logGroup:LogGroup");
+    expect(accessLog.format, "access log format").toMatch(/\$context\.requestId/);
+    expect(logGroup?.inputs.retentionInDays, "access log retentionInDays").toBeGreaterThan(0);
+  });
+});
