@@ -1,0 +1,59 @@
+import { CliError } from "./cli-error";
+
+/**
+ * Test and development only: point the SDK clients at loopback emulators. Real use needs none of
+ * these; the clients then talk to AWS in the outputs' region.
+ */
+export const TEST_ENDPOINT_ENV = {
+  cognitoIdp: "IAM_API_TEST_ENDPOINT_COGNITO_IDP",
+  cognitoIdentity: "IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY",
+  s3: "IAM_API_TEST_ENDPOINT_S3",
+} as const;
+
+/** Attempts per request, first one included: network failures and throttling are retried with backoff. */
+export const MAX_ATTEMPTS = 3;
+
+export function clientConfig(region: string, service: keyof typeof TEST_ENDPOINT_ENV, env: NodeJS.ProcessEnv) {
+  const endpoint = env[TEST_ENDPOINT_ENV[service]] || undefined;
+  return { region, endpoint, maxAttempts: MAX_ATTEMPTS };
+}
+
+const NETWORK_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH"]);
+const THROTTLING_ERRORS = new Set(["TooManyRequestsException", "ThrottlingException", "LimitExceededException", "TooManyFailedAttemptsException", "SlowDown"]);
+
+export function errorName(error: unknown): string {
+  return (error as { name?: string })?.name ?? "";
+}
+
+/** The cause of a failed connection (`ECONNREFUSED`…), or undefined when a response came back. */
+export function networkErrorCode(error: unknown): string | undefined {
+  for (let current = error as { code?: string; name?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (current.code && NETWORK_ERROR_CODES.has(current.code)) return current.code;
+    if (current.name === "TimeoutError") return "timeout";
+  }
+  return undefined;
+}
+
+/** The failures every AWS service shares, as one actionable line; undefined for service-specific ones. */
+export function commonAwsError(error: unknown, service: string): CliError | undefined {
+  const network = networkErrorCode(error);
+  if (network) {
+    return new CliError("NetworkError", `Could not reach ${service} (${network}) after ${MAX_ATTEMPTS} attempts: check your network connection and the Region output.`);
+  }
+  const name = errorName(error);
+  if (THROTTLING_ERRORS.has(name)) {
+    return new CliError("Throttled", `${service} is throttling requests (${name}): wait a minute, then try again.`);
+  }
+  if (name === "ResourceNotFoundException") {
+    return new CliError(
+      "StaleOutputs",
+      `${service} does not know a resource from the outputs (${(error as Error).message}): they may belong to another stage or a removed app; run \`npx sst deploy\` and retry.`,
+    );
+  }
+  return undefined;
+}
+
+export function unexpectedAwsError(error: unknown, service: string): CliError {
+  const message = (error as Error)?.message ?? String(error);
+  return new CliError(errorName(error) || "AwsError", `${service} failed: ${errorName(error) || "error"}: ${message.split("\n")[0]}`);
+}

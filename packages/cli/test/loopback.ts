@@ -1,0 +1,472 @@
+/**
+ * The app's AWS side on 127.0.0.1, for tests and benchmarks of the CLI:
+ * - cognito-local (a child process in a temp directory) is the user pool: sign-up, confirmation,
+ *   tokens, refresh, revocation. A front double adds what it lacks: the SRP exchange (verifier
+ *   recorded at sign-up), the pool's password policy, the client's allowed flows, faults.
+ * - A Cognito identity pool double: GetId and GetCredentialsForIdentity, accepting only this user
+ *   pool's id tokens (RS256-verified against cognito-local's JWKS).
+ * - An API Gateway double: SigV4 (service execute-api) checked with @smithy/signature-v4, an
+ *   implementation other than the CLI's, in front of the app's real route handlers.
+ * - s3rver behind a double of S3's auth: SigV4 checked, and the identity pool role's policy
+ *   (`private/<identityId>/*` only) enforced.
+ * Every request is recorded per service, so callers can count them.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, createPublicKey, randomBytes, randomUUID, timingSafeEqual, verify as verifySignature } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Sha256 } from "@aws-crypto/sha256-js";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import S3rver from "s3rver";
+import { ownFilesPrefix } from "@iam-auth-api/core/files";
+import { listOwnFiles } from "@iam-auth-api/core/list-files";
+import { cognitoCaller } from "@iam-auth-api/core/caller";
+import { route } from "@iam-auth-api/core/http";
+import { handler as privateHandler } from "../../functions/src/private";
+import { handler as publicHandler } from "../../functions/src/public";
+import { createChallenge, createVerifier, type ServerChallenge, type Verifier } from "./srp-server";
+
+export const REGION = "us-east-1";
+export type Service = "cognitoIdp" | "cognitoIdentity" | "api" | "s3";
+
+export interface RecordedRequest {
+  service: Service;
+  /** The operation (`InitiateAuth`, `GetId`…) for Cognito, `METHOD /path` for the API and S3. */
+  operation: string;
+  /** The raw request body, so tests can check what the CLI sends (never the password). */
+  body: string;
+}
+
+export interface LoopbackOutputs {
+  Api: string;
+  Region: string;
+  UserPool: string;
+  UserPoolClient: string;
+  IdentityPool: string;
+  Bucket: string;
+}
+
+export interface Loopback {
+  outputs: LoopbackOutputs;
+  /** The CLI's test endpoint variables pointing at these doubles. */
+  env: Record<string, string>;
+  requests: RecordedRequest[];
+  count(service?: Service): number;
+  /** Lifetime of the temporary credentials GetCredentialsForIdentity issues from now on. */
+  credentialLifetimeMs: number;
+  /** The next `times` requests to `service` fail with this AWS error (e.g. TooManyRequestsException). */
+  failNext(service: Service, errorName: string, message: string, times?: number): void;
+  /** The next `times` requests to `service` lose their connection before any response. */
+  dropNext(service: Service, times?: number): void;
+  /** The latest confirmation code cognito-local "emailed" to this address. */
+  confirmationCode(email: string): Promise<string>;
+  /** What S3 holds, key → content, bypassing every check. */
+  storedObjects(): Promise<Map<string, string>>;
+  /** Calls cognito-local directly (admin operations, revocation), bypassing the front double. */
+  cognitoLocal(operation: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+const COGNITO_LOCAL_BIN = fileURLToPath(new URL("../../../node_modules/cognito-local/lib/bin/start.js", import.meta.url));
+const PASSWORD_POLICY: Array<[RegExp, string]> = [
+  [/.{8,}/, "Password not long enough"],
+  [/[a-z]/, "Password must have lowercase characters"],
+  [/[A-Z]/, "Password must have uppercase characters"],
+  [/\d/, "Password must have numeric characters"],
+  [/[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/, "Password must have symbol characters"],
+];
+
+export async function startLoopback(): Promise<Loopback> {
+  const workDir = await mkdtemp(join(tmpdir(), "iam-api-loopback-"));
+  const requests: RecordedRequest[] = [];
+  const faults: Array<{ service: Service; errorName?: string; message?: string }> = [];
+  const servers: Server[] = [];
+
+  const cognitoLocal = await startCognitoLocal(workDir);
+  const callCognitoLocal = (operation: string, body: Record<string, unknown>) => awsJson(cognitoLocal.url, `AWSCognitoIdentityProviderService.${operation}`, body);
+  const { UserPool } = (await callCognitoLocal("CreateUserPool", { PoolName: "loopback", UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"] })) as { UserPool: { Id: string } };
+  const { UserPoolClient } = (await callCognitoLocal("CreateUserPoolClient", { UserPoolId: UserPool.Id, ClientName: "cli" })) as { UserPoolClient: { ClientId: string } };
+  const userPool = UserPool.Id;
+  const clientId = UserPoolClient.ClientId;
+  const identityPool = `${REGION}:${randomUUID()}`;
+  const bucket = "loopback-uploads";
+
+  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: join(workDir, "s3"), configureBuckets: [{ name: bucket, configs: [] }] });
+  const s3rverAddress = (await s3rver.run()) as AddressInfo;
+  const s3rverUrl = `http://127.0.0.1:${s3rverAddress.port}`;
+  const adminS3 = new S3Client({
+    region: REGION,
+    endpoint: s3rverUrl,
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  });
+
+  /** The one check every double starts with: a queued fault, or nothing. */
+  function injectedFault(service: Service, response: ServerResponse): boolean {
+    const index = faults.findIndex((fault) => fault.service === service);
+    if (index < 0) return false;
+    const [fault] = faults.splice(index, 1);
+    if (!fault.errorName) response.socket?.destroy();
+    else awsError(response, fault.errorName, fault.message ?? "");
+    return true;
+  }
+
+  async function listen(service: Service, handle: (request: IncomingMessage, body: Buffer, response: ServerResponse) => Promise<void>): Promise<string> {
+    const server = createServer(async (request, response) => {
+      const body = await readBody(request);
+      const target = String(request.headers["x-amz-target"] ?? "").split(".")[1];
+      requests.push({ service, operation: target || `${request.method} ${request.url}`, body: body.toString("utf8") });
+      if (injectedFault(service, response)) return;
+      try {
+        await handle(request, body, response);
+      } catch (error) {
+        awsError(response, "InternalErrorException", (error as Error).message, 500);
+      }
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  // ---- user pool: cognito-local plus SRP ----
+  const verifiers = new Map<string, Verifier & { password: string }>();
+  const challenges = new Map<string, { email: string; challenge: ServerChallenge }>();
+
+  const cognitoIdpUrl = await listen("cognitoIdp", async (request, body, response) => {
+    const operation = String(request.headers["x-amz-target"]).split(".")[1];
+    const input = JSON.parse(body.toString("utf8") || "{}");
+    if (input.ClientId !== undefined && input.ClientId !== clientId) {
+      return awsError(response, "ResourceNotFoundException", `User pool client ${input.ClientId} does not exist.`);
+    }
+    if (operation === "SignUp") {
+      const failed = PASSWORD_POLICY.find(([rule]) => !rule.test(input.Password ?? ""));
+      if (failed) return awsError(response, "InvalidPasswordException", `Password did not conform with policy: ${failed[1]}`);
+      const answer = await relay(cognitoLocal.url, request, body);
+      if (answer.status === 200) {
+        const { UserSub } = JSON.parse(answer.body.toString("utf8"));
+        verifiers.set(input.Username, { ...createVerifier(userPool, UserSub, input.Password), password: input.Password });
+      }
+      response.writeHead(answer.status, answer.headers);
+      return response.end(answer.body);
+    }
+    if (operation === "InitiateAuth" && input.AuthFlow === "USER_SRP_AUTH") {
+      const user = verifiers.get(input.AuthParameters?.USERNAME);
+      if (!user) return awsError(response, "NotAuthorizedException", "Incorrect username or password.");
+      const status = (await callCognitoLocal("AdminGetUser", { UserPoolId: userPool, Username: input.AuthParameters.USERNAME })) as { UserStatus: string };
+      if (status.UserStatus === "UNCONFIRMED") return awsError(response, "UserNotConfirmedException", "User is not confirmed.");
+      const challenge = createChallenge(userPool, user, input.AuthParameters.SRP_A);
+      const session = randomBytes(32).toString("base64");
+      challenges.set(session, { email: input.AuthParameters.USERNAME, challenge });
+      return json(response, 200, {
+        ChallengeName: "PASSWORD_VERIFIER",
+        ChallengeParameters: { ...challenge.parameters, USERNAME: user.userIdForSrp },
+        Session: session,
+      });
+    }
+    if (operation === "RespondToAuthChallenge" && input.ChallengeName === "PASSWORD_VERIFIER") {
+      const pending = challenges.get(input.Session);
+      challenges.delete(input.Session);
+      const user = pending && verifiers.get(pending.email);
+      if (!pending || !user || input.ChallengeResponses?.USERNAME !== user.userIdForSrp || !pending.challenge.verify(input.ChallengeResponses)) {
+        return awsError(response, "NotAuthorizedException", "Incorrect username or password.");
+      }
+      // The proof checked out: cognito-local, which has no SRP, issues the tokens.
+      const tokens = await callCognitoLocal("InitiateAuth", { ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: pending.email, PASSWORD: user.password } });
+      return json(response, 200, withExpiresIn({ ChallengeParameters: {}, AuthenticationResult: tokens.AuthenticationResult as { IdToken: string } }));
+    }
+    if (operation === "InitiateAuth" && input.AuthFlow === "REFRESH_TOKEN_AUTH") {
+      const answer = await relay(cognitoLocal.url, request, body);
+      if (answer.status !== 200) return awsError(response, "NotAuthorizedException", "Refresh Token has been revoked");
+      return json(response, 200, withExpiresIn(JSON.parse(answer.body.toString("utf8"))));
+    }
+    if (operation === "InitiateAuth") {
+      return awsError(response, "InvalidParameterException", `${input.AuthFlow} flow not enabled for this client`);
+    }
+    await forward(cognitoLocal.url, request, body, response);
+  });
+
+  // ---- identity pool ----
+  const jwks = ((await (await fetch(`${cognitoLocal.url}/${userPool}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys;
+  const providerName = `cognito-idp.${REGION}.amazonaws.com/${userPool}`;
+  const identities = new Map<string, string>();
+  const issued = new Map<string, { secretAccessKey: string; sessionToken: string; identityId: string; sub: string; expiresAt: number }>();
+
+  const loopback = {} as Loopback;
+  loopback.credentialLifetimeMs = 60 * 60 * 1000;
+
+  function verifiedSub(logins: Record<string, string> | undefined): string | undefined {
+    if (!logins || Object.keys(logins).length !== 1 || !logins[providerName]) return undefined;
+    const [header, payload, signature] = logins[providerName].split(".");
+    const { kid, alg } = JSON.parse(Buffer.from(header, "base64url").toString());
+    const jwk = jwks.find((key) => key.kid === kid);
+    if (alg !== "RS256" || !jwk) return undefined;
+    const key = createPublicKey({ key: jwk, format: "jwk" });
+    if (!verifySignature("RSA-SHA256", Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, "base64url"))) return undefined;
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const valid = claims.token_use === "id" && claims.aud === clientId && String(claims.iss).endsWith(`/${userPool}`) && claims.exp * 1000 > Date.now();
+    return valid ? claims.sub : undefined;
+  }
+
+  const cognitoIdentityUrl = await listen("cognitoIdentity", async (request, body, response) => {
+    const operation = String(request.headers["x-amz-target"]).split(".")[1];
+    const input = JSON.parse(body.toString("utf8") || "{}");
+    const sub = verifiedSub(input.Logins);
+    if (operation === "GetId") {
+      if (input.IdentityPoolId !== identityPool) return awsError(response, "ResourceNotFoundException", `IdentityPool '${input.IdentityPoolId}' not found.`);
+      if (!sub) return awsError(response, "NotAuthorizedException", "Invalid login token.");
+      if (!identities.has(sub)) identities.set(sub, identityIdFor(sub));
+      return json(response, 200, { IdentityId: identities.get(sub) });
+    }
+    if (operation === "GetCredentialsForIdentity") {
+      if (!sub || identities.get(sub) !== input.IdentityId) return awsError(response, "NotAuthorizedException", "Invalid login token.");
+      const accessKeyId = `ASIA${randomBytes(8).toString("hex").toUpperCase()}`;
+      const credentials = {
+        secretAccessKey: randomBytes(30).toString("base64"),
+        sessionToken: randomBytes(60).toString("base64"),
+        identityId: input.IdentityId,
+        sub,
+        expiresAt: Date.now() + loopback.credentialLifetimeMs,
+      };
+      issued.set(accessKeyId, credentials);
+      return json(response, 200, {
+        IdentityId: input.IdentityId,
+        Credentials: { AccessKeyId: accessKeyId, SecretKey: credentials.secretAccessKey, SessionToken: credentials.sessionToken, Expiration: credentials.expiresAt / 1000 },
+      });
+    }
+    awsError(response, "InvalidActionException", `${operation} is not part of this double.`);
+  });
+
+  /** The identity behind a SigV4-signed request, or why API Gateway/S3 would reject it. */
+  async function signer(request: IncomingMessage, body: Buffer, service: "execute-api" | "s3") {
+    const authorization = String(request.headers.authorization ?? "");
+    const parsed = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(authorization);
+    if (!parsed) return { error: "Missing Authentication Token" };
+    const [, accessKeyId, , region, signedService, signedHeaders, signature] = parsed;
+    const credentials = issued.get(accessKeyId);
+    if (!credentials || credentials.expiresAt < Date.now() || request.headers["x-amz-security-token"] !== credentials.sessionToken) {
+      return { error: "The security token included in the request is invalid." };
+    }
+    if (region !== REGION || signedService !== service) return { error: `Credential should be scoped to a valid region and service ${service}.` };
+    const url = new URL(request.url ?? "/", "http://loopback");
+    const headers: Record<string, string> = {};
+    for (const name of signedHeaders.split(";")) headers[name] = String(request.headers[name] ?? "");
+    const query: Record<string, string | string[]> = {};
+    for (const [key, value] of url.searchParams) query[key] = key in query ? [query[key]].flat().concat(value) : value;
+    const amzDate = headers["x-amz-date"];
+    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const expected = await new SignatureV4({
+      service,
+      region: REGION,
+      sha256: Sha256,
+      credentials: { accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken },
+      uriEscapePath: service !== "s3",
+      applyChecksum: false,
+    }).sign(
+      { method: request.method ?? "GET", protocol: "http:", hostname: headers.host.split(":")[0], port: Number(headers.host.split(":")[1]), path: url.pathname, query, headers, body: body.length ? body : undefined },
+      { signingDate },
+    );
+    const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1] ?? "";
+    if (!timingSafeEqual(Buffer.from(expectedSignature.padEnd(64)), Buffer.from(signature))) {
+      return { error: "The request signature we calculated does not match the signature you provided." };
+    }
+    return { credentials };
+  }
+
+  // ---- API Gateway (HTTP API, IAM authorizer) in front of the real handlers ----
+  // The files handler itself reads its bucket from SST's Resource; this is its body, on s3rver.
+  const filesRoute = route(async (event) => listOwnFiles(adminS3, bucket, cognitoCaller(event).identityId, event.queryStringParameters?.cursor));
+  const apiUrl = await listen("api", async (request, body, response) => {
+    const url = new URL(request.url ?? "/", "http://loopback");
+    const routeKey = `${request.method} ${url.pathname}`;
+    if (routeKey === "GET /public") return reply(response, await publicHandler());
+    if (routeKey !== "GET /private" && routeKey !== "GET /files") return json(response, 404, { message: "Not Found" }, "application/json");
+    const signed = await signer(request, body, "execute-api");
+    if (!signed.credentials) return json(response, 403, { message: signed.error }, "application/json");
+    const { identityId, sub } = signed.credentials;
+    const event = {
+      version: "2.0",
+      routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers: {},
+      queryStringParameters: Object.fromEntries(url.searchParams),
+      isBase64Encoded: false,
+      requestContext: {
+        http: { method: request.method, path: url.pathname },
+        authorizer: {
+          iam: {
+            cognitoIdentity: { identityId, identityPoolId: identityPool, amr: ["authenticated", providerName, `${providerName}:CognitoSignIn:${sub}`] },
+          },
+        },
+      },
+    } as unknown as APIGatewayProxyEventV2;
+    reply(response, await (routeKey === "GET /files" ? filesRoute(event) : privateHandler(event)));
+  });
+
+  // ---- S3: the role's policy, then s3rver ----
+  const s3Url = await listen("s3", async (request, body, response) => {
+    const signed = await signer(request, body, "s3");
+    if (!signed.credentials) return s3Error(response, "AccessDenied", signed.error);
+    const url = new URL(request.url ?? "/", "http://loopback");
+    const [, bucketName, ...keyParts] = url.pathname.split("/");
+    const key = decodeURIComponent(keyParts.join("/"));
+    const own = ownFilesPrefix(signed.credentials.identityId);
+    const allowed =
+      bucketName === bucket &&
+      (key ? key.startsWith(own) && ["GET", "PUT", "DELETE", "HEAD"].includes(request.method ?? "") : (url.searchParams.get("prefix") ?? "").startsWith(own));
+    if (!allowed) return s3Error(response, "AccessDenied", "Access Denied");
+    const { authorization: _, "x-amz-security-token": __, ...headers } = request.headers;
+    await forward(s3rverUrl, { ...request, headers } as IncomingMessage, body, response);
+  });
+
+  Object.assign(loopback, {
+    outputs: { Api: apiUrl, Region: REGION, UserPool: userPool, UserPoolClient: clientId, IdentityPool: identityPool, Bucket: bucket },
+    env: { IAM_API_TEST_ENDPOINT_COGNITO_IDP: cognitoIdpUrl, IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY: cognitoIdentityUrl, IAM_API_TEST_ENDPOINT_S3: s3Url },
+    requests,
+    count: (service?: Service) => requests.filter((entry) => !service || entry.service === service).length,
+    failNext: (service: Service, errorName: string, message: string, times = 1) => {
+      for (let i = 0; i < times; i++) faults.push({ service, errorName, message });
+    },
+    dropNext: (service: Service, times = 1) => {
+      for (let i = 0; i < times; i++) faults.push({ service });
+    },
+    confirmationCode: (email: string) => cognitoLocal.codeFor(email),
+    cognitoLocal: callCognitoLocal,
+    storedObjects: async () => {
+      const { ListObjectsV2Command, GetObjectCommand } = await import("@aws-sdk/client-s3");
+      const listing = await adminS3.send(new ListObjectsV2Command({ Bucket: bucket }));
+      const objects = new Map<string, string>();
+      for (const { Key } of listing.Contents ?? []) {
+        const object = await adminS3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+        objects.set(Key!, await object.Body!.transformToString());
+      }
+      return objects;
+    },
+    stop: async () => {
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+      servers.forEach((server) => server.closeAllConnections());
+      await s3rver.close();
+      adminS3.destroy();
+      await cognitoLocal.stop();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  } satisfies Omit<Loopback, "credentialLifetimeMs">);
+  return loopback;
+}
+
+/** `<region>:<uuid>`, stable per user like Cognito's. */
+function identityIdFor(sub: string): string {
+  const hex = createHash("sha256").update(sub).digest("hex");
+  return `${REGION}:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+async function startCognitoLocal(cwd: string): Promise<{ url: string; codeFor(email: string): Promise<string>; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [COGNITO_LOCAL_BIN], {
+    cwd,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", FORCE_COLOR: "0" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout!.on("data", (chunk) => (log += chunk.toString()));
+  child.stderr!.on("data", (chunk) => (log += chunk.toString()));
+  const plain = () => log.replace(/\u001b\[[0-9;]*m/g, "");
+  const url = await waitFor(() => /Cognito Local running on (http:\/\/[\d.]+:\d+)/.exec(plain())?.[1], () => `cognito-local did not start:\n${plain()}`);
+  return {
+    url,
+    codeFor: (email) =>
+      waitFor(
+        () => {
+          const blocks = plain().split("Confirmation Code Delivery").filter((block) => block.includes(email));
+          return /Code:\s*(\d+)/.exec(blocks.at(-1) ?? "")?.[1];
+        },
+        () => `cognito-local logged no code for ${email}:\n${plain()}`,
+      ),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill();
+      }),
+  };
+}
+
+async function waitFor<T>(probe: () => T | undefined, failure: () => string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(failure());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function awsJson(url: string, target: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target }, body: JSON.stringify(body) });
+  const result = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${target}: ${JSON.stringify(result)}`);
+  return result;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => resolve(Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
+/** Sends the request on to `target` and returns the answer. */
+function relay(target: string, request: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  const url = new URL(request.url ?? "/", target);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method: request.method, headers: { ...request.headers, host: url.host, "content-length": String(body.length) } }, async (answer) => {
+      resolve({ status: answer.statusCode ?? 500, headers: answer.headers, body: await readBody(answer) });
+    });
+    outgoing.on("error", reject);
+    outgoing.end(body);
+  });
+}
+
+async function forward(target: string, request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
+  const answer = await relay(target, request, body);
+  response.writeHead(answer.status, answer.headers);
+  response.end(answer.body);
+}
+
+/** cognito-local leaves out ExpiresIn, which Cognito always sends: derive it from the id token. */
+function withExpiresIn(result: { AuthenticationResult?: { IdToken?: string; ExpiresIn?: number } }) {
+  const idToken = result.AuthenticationResult?.IdToken;
+  if (idToken) {
+    const { exp } = JSON.parse(Buffer.from(idToken.split(".")[1], "base64url").toString());
+    result.AuthenticationResult!.ExpiresIn = Math.round(exp - Date.now() / 1000);
+  }
+  return result;
+}
+
+function json(response: ServerResponse, status: number, body: unknown, contentType = "application/x-amz-json-1.1"): void {
+  response.writeHead(status, { "content-type": contentType });
+  response.end(JSON.stringify(body));
+}
+
+function awsError(response: ServerResponse, name: string, message: string, status = 400): void {
+  response.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": name });
+  response.end(JSON.stringify({ __type: name, message }));
+}
+
+function s3Error(response: ServerResponse, code: string, message: string): void {
+  response.writeHead(403, { "content-type": "application/xml" });
+  response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+}
+
+function reply(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
+  response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+  response.end(result.body ?? "");
+}
