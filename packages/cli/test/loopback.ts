@@ -118,7 +118,7 @@ export async function startLoopback(): Promise<Loopback> {
     return true;
   }
 
-  async function listen(service: Service, handle: (request: IncomingMessage, body: Buffer, response: ServerResponse) => Promise<void>): Promise<string> {
+  async function listen(service: Service, handle: (request: IncomingMessage, body: Buffer, response: ServerResponse) => Promise<unknown>): Promise<string> {
     const server = createServer(async (request, response) => {
       const body = await readBody(request);
       const target = String(request.headers["x-amz-target"] ?? "").split(".")[1];
@@ -442,7 +442,7 @@ async function forward(target: string, request: IncomingMessage, body: Buffer, r
 }
 
 /** cognito-local leaves out ExpiresIn, which Cognito always sends: derive it from the id token. */
-function withExpiresIn(result: { AuthenticationResult?: { IdToken?: string; ExpiresIn?: number } }) {
+function withExpiresIn<T extends { AuthenticationResult?: { IdToken?: string; ExpiresIn?: number } }>(result: T): T {
   const idToken = result.AuthenticationResult?.IdToken;
   if (idToken) {
     const { exp } = JSON.parse(Buffer.from(idToken.split(".")[1], "base64url").toString());
