@@ -1,0 +1,69 @@
+import { describe, expect, test } from "vitest";
+import { FILES_ROOT } from "../../packages/core/src/files";
+import { apiRoutes, single } from "../harness/graph";
+import { decideForRole, decideWithResourcePolicy, identityPolicies, sessionOf } from "../harness/iam";
+import { STAGES, useEvaluation } from "./fixtures";
+
+describe.each(STAGES)("uploads bucket (%s)", (stage) => {
+  const app = useEvaluation({ stage });
+  const bucket = () => single(app(), "aws:s3/bucket:Bucket");
+
+  test("blocks every form of public access", () => {
+    const block = single(app(), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+    expect(block.inputs.bucket, "public access block bucket").toBe(bucket().outputs.bucket);
+    for (const setting of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) {
+      expect(block.inputs[setting], `public access block ${setting}`).toBe(true);
+    }
+  });
+
+  test("refuses requests that do not use TLS, even the owner's", async () => {
+    const bucketPolicy = single(app(), "aws:s3/bucketPolicy:BucketPolicy");
+    expect(bucketPolicy.inputs.bucket, "bucket policy bucket").toBe(bucket().outputs.bucket);
+    const authenticatedRole = app().resources.find((resource) => resource.name === "IdentityPoolAuthRole")!;
+    for (const [action, resource] of [
+      ["s3:GetObject", `${bucket().outputs.arn}/${FILES_ROOT}x/y.txt`],
+      ["s3:ListBucket", bucket().outputs.arn],
+    ]) {
+      const decision = await decideWithResourcePolicy(sessionOf(authenticatedRole), identityPolicies(app(), authenticatedRole), {
+        action,
+        resource,
+        resourcePolicy: JSON.parse(bucketPolicy.inputs.policy),
+        context: { "aws:SecureTransport": "false" },
+      });
+      expect(decision, `${action} without TLS`).toBe("ExplicitlyDenied");
+    }
+  });
+
+  describe("the files Lambda", () => {
+    const filesRoute = () => apiRoutes(app()).find((route) => route.routeKey === "GET /files")!;
+    const decide = (action: string, resource: string, context: Record<string, string> = {}) =>
+      decideForRole(app(), filesRoute().role, { action, resource, context });
+
+    test("may list the per-user prefixes", () => {
+      expect(decide("s3:ListBucket", bucket().outputs.arn, { "s3:prefix": `${FILES_ROOT}someone/` }), "s3:ListBucket under the files root").toBe(
+        "Allowed",
+      );
+    });
+
+    test("may do nothing else with the bucket or its files", () => {
+      expect(decide("s3:ListBucket", bucket().outputs.arn, { "s3:prefix": "" }), "s3:ListBucket of the whole bucket").not.toBe("Allowed");
+      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
+        expect(decide(action, `${bucket().outputs.arn}/${FILES_ROOT}someone/file.txt`), `${action} by the files Lambda`).not.toBe("Allowed");
+      }
+      for (const action of ["s3:PutBucketPolicy", "s3:DeleteBucket"]) {
+        expect(decide(action, bucket().outputs.arn), `${action} by the files Lambda`).not.toBe("Allowed");
+      }
+    });
+
+    test("is the only Lambda that may reach the bucket", () => {
+      for (const route of apiRoutes(app()).filter((candidate) => candidate.routeKey !== filesRoute().routeKey)) {
+        const decision = decideForRole(app(), route.role, {
+          action: "s3:ListBucket",
+          resource: bucket().outputs.arn,
+          context: { "s3:prefix": FILES_ROOT },
+        });
+        expect(decision, `s3:ListBucket by the ${route.routeKey} Lambda`).not.toBe("Allowed");
+      }
+    });
+  });
+});
