@@ -20,7 +20,7 @@ export interface Workspace {
   project: string;
   cacheDir: string;
   env: Record<string, string>;
-  run(args: string[], options?: { input?: string; env?: Record<string, string | undefined> }): Promise<CliResult>;
+  run(args: string[], options?: { input?: string; env?: Record<string, string | undefined>; cwd?: string }): Promise<CliResult>;
 }
 
 export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
@@ -47,7 +47,7 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
     project,
     cacheDir,
     env,
-    run: (args, options = {}) => runNode(main, args, project, { ...env, ...options.env }, options.input ?? ""),
+    run: (args, options = {}) => runNode(main, args, options.cwd ?? project, { ...env, ...options.env }, options.input ?? ""),
   };
 }
 
