@@ -1,0 +1,175 @@
+// `npm run plan -- --stage <stage>`: what `sst deploy` would create for a stage, evaluated offline
+// from the real sst.config.ts under Pulumi mocks (no AWS account), and the security rule findings.
+// Exits non-zero when a rule finds something.
+import { parseArgs } from "node:util";
+import type { Evaluation, PlannedResource } from "../test/harness/evaluation";
+import { evaluate } from "../test/harness/evaluate";
+import { childrenOf } from "../test/harness/graph";
+import { ACCOUNT_ID, REGION } from "../test/harness/mocks";
+import { findings, RULES } from "../test/harness/rules";
+
+/** Resources SST registers for its own bookkeeping: nothing is created in AWS for them. */
+const BOOKKEEPING = new Set(["pulumi:pulumi:Stack", "sst:sst:LinkRef"]);
+
+const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** An ARN or id as the reader knows it: the name of the resource it points at, when it is in the plan. */
+function nameOf(evaluation: Evaluation, value: string): string {
+  const target = evaluation.resources.find((resource) => resource.outputs.arn === value || resource.outputs.id === value);
+  if (target) return target.name;
+  const within = evaluation.resources.find((resource) => resource.outputs.arn && value.startsWith(`${resource.outputs.arn}/`));
+  if (within) return `${within.name}${value.slice(within.outputs.arn.length)}`;
+  const api = evaluation.resources.find((resource) => resource.outputs.executionArn && value.startsWith(resource.outputs.executionArn));
+  return api ? `${api.name}${value.slice(api.outputs.executionArn.length)}` : value;
+}
+
+function conditions(evaluation: Evaluation, condition: Record<string, Record<string, unknown>> | undefined): string {
+  if (!condition) return "";
+  const parts = Object.entries(condition).flatMap(([test, variables]) =>
+    Object.entries(variables).map(([variable, values]) => `${variable} ${test} ${asList(values).join(" | ")}`),
+  );
+  return ` if ${parts.join(" and ")}`;
+}
+
+function principals(principal: unknown): string {
+  if (principal === "*") return "anyone";
+  return Object.entries(principal as Record<string, unknown>)
+    .flatMap(([, identifiers]) => asList(identifiers))
+    .join(", ");
+}
+
+/** One line per statement: `Allow s3:GetObject on Uploads/private/… if …`. */
+function statements(evaluation: Evaluation, policyText: string, indent: string): string[] {
+  return JSON.parse(policyText).Statement.map((statement: Record<string, any>) => {
+    const actions = asList(statement.Action ?? statement.NotAction).join(", ");
+    const resources = asList(statement.Resource).map((resource) => nameOf(evaluation, String(resource))).join(", ");
+    const who = statement.Principal ? ` for ${principals(statement.Principal)}` : "";
+    const on = resources ? ` on ${resources}` : "";
+    return `${indent}${statement.Effect} ${statement.NotAction ? "all but " : ""}${actions}${who}${on}${conditions(evaluation, statement.Condition)}`;
+  });
+}
+
+/** The settings that matter for review, per resource type; one header line plus detail lines. */
+function settings(evaluation: Evaluation, resource: PlannedResource, indent: string): { summary: string; details: string[] } {
+  const inputs = resource.inputs;
+  switch (resource.type) {
+    case "aws:apigatewayv2/route:Route":
+      return { summary: `${inputs.routeKey} · auth ${inputs.authorizationType}`, details: [] };
+    case "aws:apigatewayv2/stage:Stage": {
+      const throttling = inputs.defaultRouteSettings ?? {};
+      const log = inputs.accessLogSettings?.destinationArn;
+      return {
+        summary: `${inputs.name} · throttling burst ${throttling.throttlingBurstLimit ?? "none"} / rate ${throttling.throttlingRateLimit ?? "none"} · access log ${log ? `→ ${nameOf(evaluation, log)}` : "none"}`,
+        details: [],
+      };
+    }
+    case "aws:lambda/function:Function":
+      return {
+        summary: `${inputs.handler} · ${inputs.runtime} ${asList(inputs.architectures).join(",")} · ${inputs.memorySize} MB · ${inputs.timeout} s`,
+        details: [],
+      };
+    case "aws:iam/role:Role":
+      return {
+        summary: `managed ${asList(inputs.managedPolicyArns).map((arn) => String(arn).split("/").pop()).join(", ") || "none"}`,
+        details: [
+          ...statements(evaluation, inputs.assumeRolePolicy, `${indent}trust: `),
+          ...asList(inputs.inlinePolicies).flatMap((entry: any) => statements(evaluation, entry.policy, `${indent}grant: `)),
+        ],
+      };
+    case "aws:s3/bucketPolicy:BucketPolicy":
+      return { summary: `on ${nameOf(evaluation, inputs.bucket)}`, details: statements(evaluation, inputs.policy, `${indent}`) };
+    case "aws:s3/bucket:Bucket":
+      return { summary: `${inputs.bucket} · forceDestroy ${inputs.forceDestroy}`, details: [] };
+    case "aws:s3/bucketVersioning:BucketVersioning":
+      return { summary: `versioning ${inputs.versioningConfiguration?.status}`, details: [] };
+    case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
+      const on = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter((setting) => inputs[setting]);
+      return { summary: `${on.length}/4 on${on.length < 4 ? ` (${on.join(", ") || "none"})` : ""}`, details: [] };
+    }
+    case "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration":
+      return {
+        summary: asList(inputs.corsRules)
+          .map((rule: any) => `${asList(rule.allowedMethods).join(",")} from ${asList(rule.allowedOrigins).join(",")}`)
+          .join("; "),
+        details: [],
+      };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { summary: `retention ${inputs.retentionInDays ?? "forever"} days`, details: [] };
+    case "aws:cognito/userPool:UserPool": {
+      const policy = inputs.passwordPolicy ?? {};
+      const classes = ["Lowercase", "Uppercase", "Numbers", "Symbols"].filter((kind) => policy[`require${kind}`]).join("+");
+      return {
+        summary: `usernames ${asList(inputs.usernameAttributes).join(",")} · passwords ≥${policy.minimumLength} ${classes} · deletion protection ${inputs.deletionProtection}`,
+        details: [],
+      };
+    }
+    case "aws:cognito/userPoolClient:UserPoolClient":
+      return {
+        summary: `${asList(inputs.explicitAuthFlows).join(", ")} · secret ${inputs.generateSecret ? "yes" : "no"} · user existence errors ${inputs.preventUserExistenceErrors === "ENABLED" ? "hidden" : "revealed"}`,
+        details: [],
+      };
+    case "aws:cognito/identityPool:IdentityPool": {
+      const providers = [
+        ...asList(inputs.cognitoIdentityProviders).map((provider: any) => `${nameOf(evaluation, provider.providerName.split("/").pop())} client ${nameOf(evaluation, provider.clientId)}`),
+        ...Object.keys(inputs.supportedLoginProviders ?? {}),
+        ...asList(inputs.openidConnectProviderArns).map((arn) => nameOf(evaluation, String(arn))),
+      ];
+      return {
+        summary: `guests ${inputs.allowUnauthenticatedIdentities ? "allowed" : "refused"} · classic flow ${inputs.allowClassicFlow ? "on" : "off"} · providers ${providers.join("; ") || "none"}`,
+        details: [],
+      };
+    }
+    case "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment":
+      return {
+        summary: Object.entries(inputs.roles ?? {})
+          .map(([kind, arn]) => `${kind} → ${nameOf(evaluation, String(arn))}`)
+          .join(" · "),
+        details: [],
+      };
+  }
+  return { summary: "", details: [] };
+}
+
+function render(evaluation: Evaluation, resource: PlannedResource, prefix: string, last: boolean, top: boolean): string[] {
+  const branch = top ? "" : last ? "└─ " : "├─ ";
+  const childPrefix = top ? "" : prefix + (last ? "   " : "│  ");
+  const flags = [resource.options.retainOnDelete && "retained on removal", resource.options.protect && "protected"].filter(Boolean);
+  const { summary, details } = settings(evaluation, resource, `${childPrefix}   `);
+  const lines = [
+    `${prefix}${branch}${resource.name}  (${resource.type})${summary ? `  ${summary}` : ""}${flags.length ? `  [${flags.join(", ")}]` : ""}`,
+    ...details,
+  ];
+  const children = childrenOf(evaluation, resource).filter((child) => !BOOKKEEPING.has(child.type));
+  children.forEach((child, index) => lines.push(...render(evaluation, child, childPrefix, index === children.length - 1, false)));
+  return lines;
+}
+
+function report(evaluation: Evaluation): string {
+  const { app } = evaluation;
+  const roots = evaluation.resources.filter((resource) => !resource.parent && !BOOKKEEPING.has(resource.type));
+  const found = findings(evaluation);
+  const awsResources = evaluation.resources.filter((resource) => resource.custom && resource.type.startsWith("aws:")).length;
+  return [
+    `${app.name} · stage ${app.stage} · removal ${app.removal}${app.protect ? " · protected from sst remove" : ""} · ${awsResources} AWS resources`,
+    `Evaluated offline under Pulumi mocks (account ${ACCOUNT_ID}, ${REGION}): ids, ARNs and name suffixes are placeholders.`,
+    "",
+    ...roots.flatMap((root) => [...render(evaluation, root, "", true, true), ""]),
+    "Outputs",
+    ...Object.entries(evaluation.outputs)
+      .filter(([name]) => !name.startsWith("_"))
+      .map(([name, value]) => `  ${name}: ${value}`),
+    "",
+    `Security rules (${RULES.map((rule) => `${rule.id} ~ ${rule.follows}`).join(", ")})`,
+    ...(found.length ? found.map((finding) => `  ✗ ${finding.rule}: ${finding.resource} ${finding.message}`) : ["  ✓ no findings"]),
+  ].join("\n");
+}
+
+const { values } = parseArgs({ options: { stage: { type: "string" } } });
+if (!values.stage) {
+  console.error("Usage: npm run plan -- --stage <stage>");
+  process.exit(2);
+}
+const evaluation = await evaluate({ stage: values.stage });
+console.log(report(evaluation));
+process.exit(findings(evaluation).length ? 1 : 0);
+
