@@ -16,7 +16,10 @@ beforeAll(async () => {
   await workspace.run(["signup", "known@example.com"], { input: PASSWORD });
   await workspace.run(["confirm", "known@example.com", "--admin"], { env: { AWS_ACCESS_KEY_ID: "AKIDLOCAL", AWS_SECRET_ACCESS_KEY: "local" } });
 }, 30_000);
-afterAll(() => loopback?.stop());
+afterAll(async () => {
+  await workspace?.remove();
+  await loopback?.stop();
+});
 
 /** A loopback port with nothing listening. */
 async function closedPort(): Promise<number> {

@@ -15,7 +15,10 @@ beforeAll(async () => {
   loopback = await startLoopback();
   workspace = await createWorkspace(loopback);
 }, 30_000);
-afterAll(() => loopback?.stop());
+afterAll(async () => {
+  await workspace?.remove();
+  await loopback?.stop();
+});
 
 const sessionPath = () => join(workspace.cacheDir, `${loopback.outputs.UserPool}.json`);
 const readCache = async () => JSON.parse(await readFile(sessionPath(), "utf8"));

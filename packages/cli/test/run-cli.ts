@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCli } from "../build.mjs";
@@ -20,6 +20,7 @@ export interface Workspace {
   project: string;
   cacheDir: string;
   env: Record<string, string>;
+  remove(): Promise<void>;
   run(args: string[], options?: { input?: string; env?: Record<string, string | undefined>; cwd?: string }): Promise<CliResult>;
 }
 
@@ -47,6 +48,7 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
     project,
     cacheDir,
     env,
+    remove: () => rm(root, { recursive: true, force: true }),
     run: (args, options = {}) => runNode(main, args, options.cwd ?? project, { ...env, ...options.env }, options.input ?? ""),
   };
 }
