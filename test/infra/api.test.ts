@@ -43,14 +43,14 @@ describe.each(STAGES)("HTTP API (%s)", (stage) => {
 
   test("Lambdas time out before API Gateway gives up on them", () => {
     for (const { routeKey, lambda } of apiRoutes(app())) {
-      expect(lambda.inputs.timeout, `${routeKey} Lambda timeout`).toBeLessThan(API_GATEWAY_TIMEOUT_SECONDS);
+      expect(Number(lambda.inputs.timeout), `${routeKey} Lambda timeout`).toBeLessThan(API_GATEWAY_TIMEOUT_SECONDS);
     }
   });
 
   test("the stage throttles every route", () => {
     const settings = single(app(), "aws:apigatewayv2/stage:Stage").inputs.defaultRouteSettings ?? {};
-    expect(settings.throttlingBurstLimit, "stage throttlingBurstLimit").toBeGreaterThan(0);
-    expect(settings.throttlingRateLimit, "stage throttlingRateLimit").toBeGreaterThan(0);
+    expect(Number(settings.throttlingBurstLimit), "stage throttlingBurstLimit").toBeGreaterThan(0);
+    expect(Number(settings.throttlingRateLimit), "stage throttlingRateLimit").toBeGreaterThan(0);
   });
 
   test("the stage writes access logs to the API's log group", () => {
@@ -58,6 +58,6 @@ describe.each(STAGES)("HTTP API (%s)", (stage) => {
     const logGroup = app().resources.find((resource) => resource.outputs.arn === accessLog?.destinationArn);
     expect(logGroup?.type, "access log destination").toBe("aws:cloudwatch/logGroup:LogGroup");
     expect(accessLog.format, "access log format").toMatch(/\$context\.requestId/);
-    expect(logGroup?.inputs.retentionInDays, "access log retentionInDays").toBeGreaterThan(0);
+    expect(Number(logGroup?.inputs.retentionInDays), "access log retentionInDays").toBeGreaterThan(0);
   });
 });

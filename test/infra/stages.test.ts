@@ -33,7 +33,7 @@ describe("production", () => {
 
   test("keeps API access logs for a year", () => {
     const logGroup = app().resources.find((resource) => resource.name === "ApiAccessLog");
-    expect(logGroup?.inputs.retentionInDays, "access log retentionInDays").toBeGreaterThanOrEqual(365);
+    expect(Number(logGroup?.inputs.retentionInDays), "access log retentionInDays").toBeGreaterThanOrEqual(365);
   });
 });
 

@@ -14,7 +14,7 @@ describe.each(STAGES)("Cognito user pool (%s)", (stage) => {
 
   test("requires passwords of 8+ characters with all four character classes", () => {
     const policy = userPool().inputs.passwordPolicy ?? {};
-    expect(policy.minimumLength, "passwordPolicy.minimumLength").toBeGreaterThanOrEqual(8);
+    expect(Number(policy.minimumLength), "passwordPolicy.minimumLength").toBeGreaterThanOrEqual(8);
     for (const rule of ["requireLowercase", "requireUppercase", "requireNumbers", "requireSymbols"]) {
       expect(policy[rule], `passwordPolicy.${rule}`).toBe(true);
     }
