@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import type { Evaluation, Scenario } from "./evaluation";
@@ -15,7 +16,7 @@ const PLATFORM = join(ROOT, ".sst/platform");
 const HARNESS = join(ROOT, "test/harness");
 const CACHE = join(ROOT, ".sst/harness");
 
-let bundled: Promise<string> | undefined;
+const bundles = new Map<string, Promise<string>>();
 
 /**
  * Bundles the app like the SST CLI: sst.config.ts and everything it imports, SST's components and
@@ -23,8 +24,9 @@ let bundled: Promise<string> | undefined;
  * from .sst/platform: one @pulumi/pulumi, the platform's own. Every module is imported lazily, so
  * `program.ts` can set `$app` from the config's `app()` before any component module reads it.
  */
-function bundleApp(): Promise<string> {
-  bundled ??= build({
+function bundleApp(config: string): Promise<string> {
+  if (bundles.has(config)) return bundles.get(config)!;
+  const bundled = build({
     stdin: {
       resolveDir: ROOT,
       sourcefile: "harness-entry.ts",
@@ -32,7 +34,7 @@ function bundleApp(): Promise<string> {
       contents: [
         `import { evaluateProgram } from ${JSON.stringify(join(HARNESS, "program.ts"))};`,
         `await evaluateProgram({`,
-        `  config: () => import(${JSON.stringify(join(ROOT, "sst.config.ts"))}),`,
+        `  config: () => import(${JSON.stringify(join(ROOT, config))}),`,
         `  namespaces: () => import(${JSON.stringify(join(HARNESS, "namespaces.ts"))}),`,
         `  platform: () => import(${JSON.stringify(join(PLATFORM, "src/auto/run.ts"))}),`,
         `}, JSON.parse(process.env.SST_HARNESS_CONTEXT));`,
@@ -47,6 +49,7 @@ function bundleApp(): Promise<string> {
     inject: [join(PLATFORM, "src/shim/run.js")],
     logLevel: "silent",
   }).then((result) => result.outputFiles[0].text);
+  bundles.set(config, bundled);
   return bundled;
 }
 
@@ -105,8 +108,34 @@ export function evaluate(scenario: Scenario): Promise<Evaluation> {
 
 const inProcess = new Map<string, Promise<Evaluation>>();
 
+async function readIfValid(cached: string): Promise<Evaluation | undefined> {
+  if (!existsSync(cached)) return undefined;
+  const evaluation: Evaluation = JSON.parse(await readFile(cached, "utf8"));
+  return evaluation.builds.every((build) => resolveHandler(ROOT, build.handler).file) ? evaluation : undefined;
+}
+
+/** A lock older than this was left by a process that died while evaluating. */
+const STALE_LOCK_MS = 60_000;
+
+/**
+ * Test files run in parallel processes and all want the same scenarios: the first to create the
+ * lock evaluates, the others wait for its result instead of evaluating it again.
+ */
+async function claimOrWait(lock: string): Promise<boolean> {
+  await mkdir(CACHE, { recursive: true });
+  const claimed = await open(lock, "wx").then(
+    (handle) => handle.close().then(() => true),
+    () => false,
+  );
+  if (claimed) return true;
+  while (existsSync(lock) && Date.now() - (await stat(lock).catch(() => ({ mtimeMs: 0 }))).mtimeMs < STALE_LOCK_MS) {
+    await setTimeout(100);
+  }
+  return false;
+}
+
 async function evaluateCached(scenario: Scenario): Promise<Evaluation> {
-  const bundle = await bundleApp();
+  const bundle = await bundleApp(scenario.config ?? "sst.config.ts");
   const key = createHash("sha256")
     .update(bundle)
     .update(JSON.stringify(scenario))
@@ -114,15 +143,17 @@ async function evaluateCached(scenario: Scenario): Promise<Evaluation> {
     .update(process.version)
     .digest("hex");
   const cached = join(CACHE, `${key}.json`);
-  if (existsSync(cached)) {
-    const evaluation: Evaluation = JSON.parse(await readFile(cached, "utf8"));
-    if (evaluation.builds.every((build) => resolveHandler(ROOT, build.handler).file)) return evaluation;
+  const lock = `${cached}.lock`;
+  const hit = (await readIfValid(cached)) ?? ((await claimOrWait(lock)) ? undefined : await readIfValid(cached));
+  if (hit) return hit;
+  try {
+    const evaluation = await evaluateInChildProcess(bundle, scenario);
+    // Write whole files, so a concurrent reader never sees half of one.
+    const partial = `${cached}.${process.pid}`;
+    await writeFile(partial, JSON.stringify(evaluation));
+    await rename(partial, cached);
+    return evaluation;
+  } finally {
+    await rm(lock, { force: true });
   }
-  const evaluation = await evaluateInChildProcess(bundle, scenario);
-  await mkdir(CACHE, { recursive: true });
-  // Test files evaluate concurrently: write whole files, so a reader never sees half of one.
-  const partial = `${cached}.${process.pid}`;
-  await writeFile(partial, JSON.stringify(evaluation));
-  await rename(partial, cached);
-  return evaluation;
 }

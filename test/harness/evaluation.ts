@@ -5,6 +5,8 @@ export interface Scenario {
   env?: Record<string, string>;
   /** Values set with `sst secret set <name> <value>` for this stage. */
   secrets?: Record<string, string>;
+  /** The config to evaluate, relative to the repository root: the app's own `sst.config.ts` by default. */
+  config?: string;
 }
 
 /** One resource the program registered, with inputs resolved as the engine would receive them. */

@@ -77,6 +77,14 @@ async function startRpcServer(root: string, work: string, builds: Build[]): Prom
   return server;
 }
 
+/** Secrets reach the mocks wrapped in Pulumi's wire marker; the tests judge the value itself. */
+function revealSecrets(value: any): any {
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value === null || typeof value !== "object") return value;
+  if (value[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return revealSecrets(value.value);
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, revealSecrets(item)]));
+}
+
 const describeParent = (parent: pulumi.Resource | undefined) =>
   parent && resourceKey({ type: (parent as any).__pulumiType, name: (parent as any).__name });
 
@@ -118,7 +126,7 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
     {
       newResource({ type, name, inputs, custom }) {
         const outputs = custom ? computedOutputs(type, name, inputs) : {};
-        Object.assign(entry(type, name), { custom: Boolean(custom), inputs, outputs });
+        Object.assign(entry(type, name), { custom: Boolean(custom), inputs: revealSecrets(inputs), outputs });
         return { id: outputs.id, state: { ...inputs, ...outputs } };
       },
       call({ token, inputs }) {
