@@ -26,7 +26,9 @@ function nameOf(evaluation: Evaluation, value: string): string {
 function conditions(evaluation: Evaluation, condition: Record<string, Record<string, unknown>> | undefined): string {
   if (!condition) return "";
   const parts = Object.entries(condition).flatMap(([test, variables]) =>
-    Object.entries(variables).map(([variable, values]) => `${variable} ${test} ${asList(values).join(" | ")}`),
+    Object.entries(variables).map(
+      ([variable, values]) => `${variable} ${test} ${asList(values).map((value) => nameOf(evaluation, String(value))).join(" | ")}`,
+    ),
   );
   return ` if ${parts.join(" and ")}`;
 }
