@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { CliError, UsageError } from "./cli-error";
+import { FEDERATED_PROVIDERS, checkFederatedOptions, federatedSignIn, isFederatedProvider, tokenExpiresAt } from "./federation";
 import { DEFAULT_OUTPUTS_FILE, OUTPUT_NAMES, loadOutputs, outputEnvName, type Outputs } from "./outputs";
 import { appSettings, currentSession } from "./session";
 import { CACHE_DIR_ENV } from "./session-store";
@@ -20,6 +21,15 @@ Commands:
   confirm <email> --admin     Confirm with your own AWS credentials (as admin-confirm-sign-up)
   login <email>               Sign in with SRP (the password never leaves this machine) and
                               cache tokens and temporary AWS credentials
+  login --provider <name> --token <token|->
+                              Sign in with a provider's token instead, cached the same way:
+                              twitter (access token; also --token-secret), auth0, google and
+                              apple (id_token), facebook and amazon (access token). - reads the
+                              token from stdin (typed without echo), out of shell history.
+                              Credentials renew with the cached token until it expires
+                              --token-secret <secret|->  twitter: the access token secret
+                              --domain <domain>   auth0: the tenant domain, when the id_token's
+                                                  iss does not name it (e.g. a custom domain)
   logout                      Revoke the refresh token and delete the cached credentials
   whoami                      Same as \`call GET /private\`
   call <METHOD> <path>        SigV4-signed request to the API; prints the body (status on stderr)
@@ -45,7 +55,7 @@ Environment:
 
 interface Context {
   args: string[];
-  options: { outputs?: string; json: boolean; data?: string; admin: boolean; format?: string };
+  options: { outputs?: string; json: boolean; data?: string; admin: boolean; format?: string; provider?: string; token?: string; "token-secret"?: string; domain?: string };
   env: NodeJS.ProcessEnv;
   io: Io;
   outputs(): Promise<Outputs>;
@@ -83,6 +93,11 @@ const COMMANDS: Record<string, (context: Context) => Promise<void>> = {
   },
 
   async login(context) {
+    const { provider, token, "token-secret": tokenSecret, domain } = context.options;
+    if (provider !== undefined) return federatedLogin(context, provider);
+    if (token !== undefined || tokenSecret !== undefined || domain !== undefined) {
+      throw new UsageError("--token, --token-secret and --domain go with --provider, e.g. `iam-api login --provider google --token -`");
+    }
     const email = emailArgument(context);
     const settings = appSettings(await context.outputs());
     const password = await readSecret(context.io, `Password for ${email}: `);
@@ -181,6 +196,38 @@ const COMMANDS: Record<string, (context: Context) => Promise<void>> = {
     context.io.stdout.write(format === "env" ? `${env.join("\n")}\n` : `${JSON.stringify(settings, null, 2)}\n`);
   },
 };
+
+/** `login --provider`: the provider's token, traded for the same cached credentials as a user pool sign-in. */
+async function federatedLogin(context: Context, name: string): Promise<void> {
+  if (!isFederatedProvider(name)) throw new UsageError(`--provider is one of ${Object.keys(FEDERATED_PROVIDERS).join(", ")}, not "${name}"`);
+  if (context.args.length > 1) throw new UsageError(`login --provider takes no email address (got "${context.args[1]}")`);
+  const { label, token: kind } = FEDERATED_PROVIDERS[name];
+  const { token, "token-secret": tokenSecret, domain } = context.options;
+  if (token === undefined) throw new UsageError(`login --provider ${name} needs --token <${kind}> (or --token - to type or pipe it)`);
+  if (token === "-" && tokenSecret === "-") throw new UsageError("Only one of --token and --token-secret can be read from stdin");
+  checkFederatedOptions(name, { tokenSecret, domain });
+  // "-" keeps the value out of shell history and the process list.
+  const orStdin = (value: string, what: string) => (value === "-" ? readSecret(context.io, `${what}: `, what) : value);
+  const signIn = federatedSignIn(name, {
+    token: await orStdin(token, `${label} ${kind}`),
+    tokenSecret: tokenSecret === undefined ? undefined : await orStdin(tokenSecret, `${label} access token secret`),
+    domain,
+  });
+  const settings = appSettings(await context.outputs());
+  const { startSession } = await import("./session");
+  const done = context.progress(`Signing in with ${label}`);
+  const session = await startSession(settings, signIn, context.env).finally(done);
+  const until = new Date(session.credentials.expiresAt).toISOString();
+  const tokenExpiry = tokenExpiresAt(signIn);
+  const renewal =
+    tokenExpiry === undefined
+      ? `credentials renew automatically while ${label} accepts the token, next at ${until}`
+      : `credentials renew automatically until the ${label} ${kind} expires at ${new Date(tokenExpiry).toISOString()}, next at ${until}`;
+  context.print(
+    { provider: name, providerName: signIn.providerName, identityId: session.identityId, credentialsExpireAt: until },
+    `Logged in with ${label} (identity ${session.identityId}); ${renewal}.`,
+  );
+}
 
 async function signedCall(context: Context, method: string, path: string): Promise<void> {
   const outputs = await context.outputs();
@@ -300,6 +347,10 @@ function parseArguments(argv: string[]) {
         data: { type: "string" },
         admin: { type: "boolean", default: false },
         format: { type: "string" },
+        provider: { type: "string" },
+        token: { type: "string" },
+        "token-secret": { type: "string" },
+        domain: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });

@@ -11,12 +11,14 @@ export type Logins = Record<string, string>;
 /**
  * The enhanced (simplified) flow: GetId maps the sign-in to the user's identity id once, then
  * GetCredentialsForIdentity trades the same proof for the authenticated role's temporary credentials.
+ * `refused` words the pool's refusal of the proof, whose remedy depends on how the user signed in.
  */
 export async function identityCredentials(
   settings: { region: string; identityPool: string },
   logins: Logins,
   knownIdentityId: string | undefined,
   env: NodeJS.ProcessEnv,
+  refused: (reason: string) => CliError,
 ): Promise<{ identityId: string; credentials: TemporaryCredentials }> {
   const client = new CognitoIdentityClient(clientConfig(settings.region, "cognitoIdentity", env));
   try {
@@ -37,11 +39,9 @@ export async function identityCredentials(
     };
   } catch (error) {
     if (error instanceof CliError) throw error;
-    if (errorName(error) === "NotAuthorizedException") {
-      throw new CliError(
-        "IdentityRejected",
-        `The identity pool ${settings.identityPool} refused the sign-in (${(error as Error).message}): log in again; if it persists, the outputs mix values of different stages.`,
-      );
+    // Both name a token or provider the pool does not accept, e.g. "Invalid login token" or a provider that is not enabled.
+    if (errorName(error) === "NotAuthorizedException" || errorName(error) === "InvalidParameterException") {
+      throw refused((error as Error).message.split("\n")[0]);
     }
     throw commonAwsError(error, SERVICE) ?? unexpectedAwsError(error, SERVICE);
   }

@@ -2,6 +2,7 @@ import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CliError } from "./cli-error";
+import type { FederatedProvider } from "./federation";
 
 /** Signed in to the app's user pool with SRP; the tokens renew with the refresh token. */
 export interface UserPoolSignIn {
@@ -14,8 +15,21 @@ export interface UserPoolSignIn {
   tokensExpireAt: number;
 }
 
-/** How the identity pool was given proof of who the user is. Federated providers add their own member. */
-export type SignIn = UserPoolSignIn;
+/**
+ * Signed in with a provider's token (`login --provider`). Cognito cannot refresh it: the cached token
+ * is sent again while the provider still accepts it, then the user logs in again.
+ */
+export interface FederatedSignIn {
+  method: "federated";
+  provider: FederatedProvider;
+  /** The identity pool's name for the provider, the key of the `Logins` map: `api.twitter.com`, an Auth0 domain… */
+  providerName: string;
+  /** The value of the `Logins` map (Twitter: `<access token>;<access token secret>`). */
+  token: string;
+}
+
+/** How the identity pool was given proof of who the user is. */
+export type SignIn = UserPoolSignIn | FederatedSignIn;
 
 export interface TemporaryCredentials {
   accessKeyId: string;

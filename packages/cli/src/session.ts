@@ -1,4 +1,5 @@
 import { CliError } from "./cli-error";
+import { FEDERATED_PROVIDERS, logInAgainWith, refusedFederatedLogin, tokenExpiresAt } from "./federation";
 import type { Logins } from "./identity-pool";
 import type { Outputs } from "./outputs";
 import { readSession, sessionFile, writeSession, type Session, type SignIn } from "./session-store";
@@ -29,7 +30,28 @@ function loginsFor(settings: AppSettings, signIn: SignIn): Logins {
   switch (signIn.method) {
     case "userPool":
       return { [userPoolProviderName(settings.region, settings.userPool)]: signIn.idToken };
+    case "federated":
+      return { [signIn.providerName]: signIn.token };
   }
+}
+
+/** The command that signs this user in again. */
+function loginCommand(signIn: SignIn): string {
+  return signIn.method === "userPool" ? `iam-api login ${signIn.username}` : `iam-api login --provider ${signIn.provider}`;
+}
+
+/** The identity pool refusing a sign-in: `renewing` when it is the cached one, which only a new login replaces. */
+function refusal(settings: AppSettings, signIn: SignIn, renewing: boolean): (reason: string) => CliError {
+  return (reason) => {
+    if (signIn.method === "federated") {
+      const { label } = FEDERATED_PROVIDERS[signIn.provider];
+      return renewing ? logInAgainWith(signIn, `The identity pool no longer accepts your ${label} sign-in (${reason})`) : refusedFederatedLogin(signIn, settings.identityPool, reason);
+    }
+    return new CliError(
+      "IdentityRejected",
+      `The identity pool ${settings.identityPool} refused the sign-in (${reason}): log in again with \`${loginCommand(signIn)}\`; if it persists, the outputs mix values of different stages.`,
+    );
+  };
 }
 
 async function renewedSignIn(settings: AppSettings, signIn: SignIn, env: NodeJS.ProcessEnv): Promise<SignIn> {
@@ -39,13 +61,21 @@ async function renewedSignIn(settings: AppSettings, signIn: SignIn, env: NodeJS.
       const { refreshSignIn } = await import("./user-pool");
       return refreshSignIn(settings, signIn, env);
     }
+    case "federated": {
+      // No refresh token: the cached provider token is sent again, unless it is known to have expired.
+      const expiresAt = tokenExpiresAt(signIn);
+      if (expiresAt !== undefined && expiresAt <= Date.now()) {
+        throw logInAgainWith(signIn, `Your ${FEDERATED_PROVIDERS[signIn.provider].label} token expired at ${new Date(expiresAt).toISOString()} and Cognito cannot refresh it`);
+      }
+      return signIn;
+    }
   }
 }
 
 /** Trades a fresh sign-in for the identity's credentials and caches both. */
 export async function startSession(settings: AppSettings, signIn: SignIn, env: NodeJS.ProcessEnv): Promise<Session> {
   const { identityCredentials } = await import("./identity-pool");
-  const { identityId, credentials } = await identityCredentials(settings, loginsFor(settings, signIn), undefined, env);
+  const { identityId, credentials } = await identityCredentials(settings, loginsFor(settings, signIn), undefined, env, refusal(settings, signIn, false));
   const session: Session = { version: 1, userPool: settings.userPool, identityPool: settings.identityPool, identityId, signIn, credentials };
   await writeSession(sessionFile(env, settings.userPool), session);
   return session;
@@ -55,15 +85,17 @@ export async function startSession(settings: AppSettings, signIn: SignIn, env: N
 export async function currentSession(settings: AppSettings, env: NodeJS.ProcessEnv): Promise<Session> {
   const file = sessionFile(env, settings.userPool);
   const cached = await readSession(file);
-  if (!cached) throw new CliError("NotLoggedIn", `Not logged in to user pool ${settings.userPool}: run \`iam-api login <email>\` first.`);
+  if (!cached) {
+    throw new CliError("NotLoggedIn", `Not logged in to user pool ${settings.userPool}: run \`iam-api login <email>\` or \`iam-api login --provider <name> --token <token>\` first.`);
+  }
   if (cached.identityPool !== settings.identityPool) {
-    throw new CliError("NotLoggedIn", `The cached sign-in belongs to identity pool ${cached.identityPool}, not ${settings.identityPool}: log in again with \`iam-api login <email>\`.`);
+    throw new CliError("NotLoggedIn", `The cached sign-in belongs to identity pool ${cached.identityPool}, not ${settings.identityPool}: log in again with \`${loginCommand(cached.signIn)}\`.`);
   }
   if (cached.credentials.expiresAt - RENEW_MARGIN_MS > Date.now()) return cached;
 
   const signIn = await renewedSignIn(settings, cached.signIn, env);
   const { identityCredentials } = await import("./identity-pool");
-  const { credentials } = await identityCredentials(settings, loginsFor(settings, signIn), cached.identityId, env);
+  const { credentials } = await identityCredentials(settings, loginsFor(settings, signIn), cached.identityId, env, refusal(settings, signIn, true));
   const renewed: Session = { ...cached, signIn, credentials };
   await writeSession(file, renewed);
   return renewed;

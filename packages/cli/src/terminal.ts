@@ -7,12 +7,12 @@ export interface Io {
 }
 
 /**
- * A password: typed without echo on a terminal, or the first line of stdin for scripts
- * (`printf '%s\n' "$PASSWORD" | iam-api login me@example.com`).
+ * A password or token: typed without echo on a terminal, or the first line of stdin for scripts
+ * (`printf '%s\n' "$PASSWORD" | iam-api login me@example.com`). `what` names it in the error.
  */
-export async function readSecret(io: Io, prompt: string): Promise<string> {
+export async function readSecret(io: Io, prompt: string, what = "password"): Promise<string> {
   const secret = io.stdin.isTTY && io.stdin.setRawMode ? await readWithoutEcho(io, prompt) : await readFirstLine(io.stdin);
-  if (!secret) throw new CliError("EmptyPassword", "No password given: type it at the prompt, or pipe it on stdin.");
+  if (!secret) throw new CliError("EmptyInput", `No ${what} given: type it at the prompt, or pipe it on stdin.`);
   return secret;
 }
 

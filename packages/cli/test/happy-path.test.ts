@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startLoopback, type Loopback } from "./loopback";
@@ -133,14 +133,7 @@ describe("the credential cache", () => {
     expect((await stat(sessionPath())).mode & 0o777).toBe(0o600);
     expect((await stat(workspace.cacheDir)).mode & 0o777).toBe(0o700);
     const { credentials, signIn } = await readCache();
-    const secrets = [credentials.secretAccessKey, credentials.sessionToken, signIn.refreshToken, signIn.idToken, PASSWORD];
-    const holders: string[] = [];
-    for (const file of await filesUnder(workspace.root)) {
-      if (file.startsWith(join(workspace.root, "cli"))) continue;
-      const content = await readFile(file, "utf8");
-      if (secrets.some((secret) => content.includes(secret))) holders.push(file);
-    }
-    expect(holders).toEqual([sessionPath()]);
+    expect(await workspace.filesHolding([credentials.secretAccessKey, credentials.sessionToken, signIn.refreshToken, signIn.idToken, PASSWORD])).toEqual([sessionPath()]);
     expect(await readFile(sessionPath(), "utf8")).not.toContain(PASSWORD);
   });
 
@@ -158,7 +151,7 @@ describe("the credential cache", () => {
     expect(requests).toEqual(["cognitoIdp RevokeToken"]);
     await expect(stat(sessionPath())).rejects.toThrow(/ENOENT/);
     await expect(loopback.cognitoLocal("InitiateAuth", { ClientId: loopback.outputs.UserPoolClient, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: signIn.refreshToken } })).rejects.toThrow(/NotAuthorized/);
-    expect((await workspace.run(["whoami"])).stderr).toBe(`iam-api: Not logged in to user pool ${loopback.outputs.UserPool}: run \`iam-api login <email>\` first.\n`);
+    expect((await workspace.run(["whoami"])).stderr).toBe(`iam-api: Not logged in to user pool ${loopback.outputs.UserPool}: run \`iam-api login <email>\` or \`iam-api login --provider <name> --token <token>\` first.\n`);
   });
 });
 
@@ -178,8 +171,3 @@ describe("confirm --admin", () => {
     expect(confirm.stderr).toMatch(/^iam-api: `confirm --admin` signs with your own AWS credentials \(the deployer's\) and found none: set AWS_PROFILE/);
   });
 });
-
-async function filesUnder(directory: string): Promise<string[]> {
-  const entries = await readdir(directory, { withFileTypes: true, recursive: true });
-  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
-}

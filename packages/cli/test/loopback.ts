@@ -3,8 +3,9 @@
  * - cognito-local (a child process in a temp directory) is the user pool: sign-up, confirmation,
  *   tokens, refresh, revocation. A front double adds what it lacks: the SRP exchange (verifier
  *   recorded at sign-up), the pool's password policy, the client's allowed flows, faults.
- * - A Cognito identity pool double: GetId and GetCredentialsForIdentity, accepting only this user
- *   pool's id tokens (RS256-verified against cognito-local's JWKS).
+ * - A Cognito identity pool double: GetId and GetCredentialsForIdentity, accepting this user pool's
+ *   id tokens (RS256-verified against cognito-local's JWKS) and, once a test configures them,
+ *   federated providers' tokens that the double issued itself (`federated`).
  * - An API Gateway double: SigV4 (service execute-api) checked with @smithy/signature-v4, an
  *   implementation other than the CLI's, in front of the app's real route handlers.
  * - s3rver behind a double of S3's auth: SigV4 checked, and the identity pool role's policy
@@ -52,8 +53,26 @@ export interface LoopbackOutputs {
   Bucket: string;
 }
 
+/**
+ * Sign-in providers besides the user pool (Twitter, Auth0, Google…), each named by its `Logins` key.
+ * The identity pool double stands in for them: it accepts exactly the tokens issued here.
+ */
+export interface FederatedProviders {
+  /** The keys the identity pool accepts (its supportedLoginProviders and OIDC providers): none until a test adds them, like a stage that configures none. */
+  configured: Set<string>;
+  /** An id_token (a JWT) from `providerName` for `userId`: `iss` https://<providerName>, `sub`, `aud`, `exp` an hour ahead, overridden by `claims` (`undefined` drops one). */
+  idToken(providerName: string, userId: string, claims?: Record<string, unknown>): string;
+  /** An opaque access token from `providerName` (Facebook, Amazon) for `userId`. */
+  accessToken(providerName: string, userId: string): string;
+  /** Twitter's OAuth 1.0a access token and secret for `userId`; the token starts with the user id, as Twitter's do. */
+  twitter(userId: string): { token: string; secret: string };
+}
+
 export interface Loopback {
   outputs: LoopbackOutputs;
+  federated: FederatedProviders;
+  /** The `Logins` maps GetId and GetCredentialsForIdentity received, oldest first. */
+  loginsReceived(): Array<Record<string, string>>;
   /** The CLI's test endpoint variables pointing at these doubles. */
   env: Record<string, string>;
   requests: RecordedRequest[];
@@ -195,15 +214,56 @@ export async function startLoopback(): Promise<Loopback> {
   // ---- identity pool ----
   const jwks = ((await (await fetch(`${cognitoLocal.url}/${userPool}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys;
   const providerName = `cognito-idp.${REGION}.amazonaws.com/${userPool}`;
+  /** Login (user pool sub, or `<provider>:<user id>`) → identity id. */
   const identities = new Map<string, string>();
-  const issued = new Map<string, { secretAccessKey: string; sessionToken: string; identityId: string; sub: string; expiresAt: number }>();
+  const issued = new Map<string, { secretAccessKey: string; sessionToken: string; identityId: string; amr: string[]; expiresAt: number }>();
+  /** `<Logins key> <Logins value>` → the user id the provider issued it to. */
+  const federatedTokens = new Map<string, string>();
+  const acceptFederated = (providerName: string, value: string, userId: string) => federatedTokens.set(`${providerName} ${value}`, userId);
+  const federated: FederatedProviders = {
+    configured: new Set(),
+    idToken(providerName, userId, claims = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      const payload = { iss: `https://${providerName}`, sub: userId, aud: "loopback-client", iat: now, exp: now + 3600, ...claims };
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+      const token = `${part({ alg: "RS256", typ: "JWT" })}.${part(payload)}.${randomBytes(32).toString("base64url")}`;
+      acceptFederated(providerName, token, userId);
+      return token;
+    },
+    accessToken(providerName, userId) {
+      const token = randomBytes(48).toString("base64url");
+      acceptFederated(providerName, token, userId);
+      return token;
+    },
+    twitter(userId) {
+      const access = { token: `${userId}-${randomBytes(20).toString("base64url")}`, secret: randomBytes(30).toString("base64url") };
+      acceptFederated("api.twitter.com", `${access.token};${access.secret}`, userId);
+      return access;
+    },
+  };
 
   const loopback = {} as Loopback;
   loopback.credentialLifetimeMs = 60 * 60 * 1000;
 
-  function verifiedSub(logins: Record<string, string> | undefined): string | undefined {
-    if (!logins || Object.keys(logins).length !== 1 || !logins[providerName]) return undefined;
-    const [header, payload, signature] = logins[providerName].split(".");
+  /** Who the `Logins` map proves the caller is, or the identity pool's refusal. */
+  function authenticate(logins: Record<string, string> | undefined): { login: string; amr: string[] } | { refusal: string } {
+    const entries = Object.entries(logins ?? {});
+    if (entries.length !== 1) return { refusal: "Invalid login token." };
+    const [[key, value]] = entries;
+    if (key === providerName) {
+      const sub = verifiedSub(value);
+      return sub ? { login: sub, amr: ["authenticated", providerName, `${providerName}:CognitoSignIn:${sub}`] } : { refusal: "Invalid login token." };
+    }
+    if (!federated.configured.has(key)) return { refusal: "Token is not from a supported provider of this identity pool." };
+    const userId = federatedTokens.get(`${key} ${value}`);
+    if (!userId) return { refusal: "Invalid login token." };
+    const exp = value.split(".").length === 3 ? JSON.parse(Buffer.from(value.split(".")[1], "base64url").toString()).exp : undefined;
+    if (exp !== undefined && exp * 1000 <= Date.now()) return { refusal: "Invalid login token. Token expired." };
+    return { login: `${key}:${userId}`, amr: ["authenticated", key, `${key}:${userId}`] };
+  }
+
+  function verifiedSub(idToken: string): string | undefined {
+    const [header, payload, signature] = idToken.split(".");
     const { kid, alg } = JSON.parse(Buffer.from(header, "base64url").toString());
     const jwk = jwks.find((key) => key.kid === kid);
     if (alg !== "RS256" || !jwk) return undefined;
@@ -217,21 +277,22 @@ export async function startLoopback(): Promise<Loopback> {
   const cognitoIdentityUrl = await listen("cognitoIdentity", async (request, body, response) => {
     const operation = String(request.headers["x-amz-target"]).split(".")[1];
     const input = JSON.parse(body.toString("utf8") || "{}");
-    const sub = verifiedSub(input.Logins);
+    const caller = authenticate(input.Logins);
     if (operation === "GetId") {
       if (input.IdentityPoolId !== identityPool) return awsError(response, "ResourceNotFoundException", `IdentityPool '${input.IdentityPoolId}' not found.`);
-      if (!sub) return awsError(response, "NotAuthorizedException", "Invalid login token.");
-      if (!identities.has(sub)) identities.set(sub, identityIdFor(sub));
-      return json(response, 200, { IdentityId: identities.get(sub) });
+      if ("refusal" in caller) return awsError(response, "NotAuthorizedException", caller.refusal);
+      if (!identities.has(caller.login)) identities.set(caller.login, identityIdFor(caller.login));
+      return json(response, 200, { IdentityId: identities.get(caller.login) });
     }
     if (operation === "GetCredentialsForIdentity") {
-      if (!sub || identities.get(sub) !== input.IdentityId) return awsError(response, "NotAuthorizedException", "Invalid login token.");
+      if ("refusal" in caller) return awsError(response, "NotAuthorizedException", caller.refusal);
+      if (identities.get(caller.login) !== input.IdentityId) return awsError(response, "NotAuthorizedException", "Invalid login token.");
       const accessKeyId = `ASIA${randomBytes(8).toString("hex").toUpperCase()}`;
       const credentials = {
         secretAccessKey: randomBytes(30).toString("base64"),
         sessionToken: randomBytes(60).toString("base64"),
         identityId: input.IdentityId,
-        sub,
+        amr: caller.amr,
         expiresAt: Date.now() + loopback.credentialLifetimeMs,
       };
       issued.set(accessKeyId, credentials);
@@ -289,7 +350,7 @@ export async function startLoopback(): Promise<Loopback> {
     if (routeKey !== "GET /private" && routeKey !== "GET /files") return json(response, 404, { message: "Not Found" }, "application/json");
     const signed = await signer(request, body, "execute-api");
     if (!signed.credentials) return json(response, 403, { message: signed.error }, "application/json");
-    const { identityId, sub } = signed.credentials;
+    const { identityId, amr } = signed.credentials;
     const event = {
       version: "2.0",
       routeKey,
@@ -302,7 +363,7 @@ export async function startLoopback(): Promise<Loopback> {
         http: { method: request.method, path: url.pathname },
         authorizer: {
           iam: {
-            cognitoIdentity: { identityId, identityPoolId: identityPool, amr: ["authenticated", providerName, `${providerName}:CognitoSignIn:${sub}`] },
+            cognitoIdentity: { identityId, identityPoolId: identityPool, amr },
           },
         },
       },
@@ -329,6 +390,8 @@ export async function startLoopback(): Promise<Loopback> {
   Object.assign(loopback, {
     outputs: { Api: apiUrl, Region: REGION, UserPool: userPool, UserPoolClient: clientId, IdentityPool: identityPool, Bucket: bucket },
     env: { IAM_API_TEST_ENDPOINT_COGNITO_IDP: cognitoIdpUrl, IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY: cognitoIdentityUrl, IAM_API_TEST_ENDPOINT_S3: s3Url },
+    federated,
+    loginsReceived: () => requests.filter((entry) => entry.service === "cognitoIdentity").map((entry) => JSON.parse(entry.body || "{}").Logins),
     requests,
     count: (service?: Service) => requests.filter((entry) => !service || entry.service === service).length,
     failNext: (service: Service, errorName: string, message: string, times = 1) => {
@@ -361,9 +424,9 @@ export async function startLoopback(): Promise<Loopback> {
   return loopback;
 }
 
-/** `<region>:<uuid>`, stable per user like Cognito's. */
-function identityIdFor(sub: string): string {
-  const hex = createHash("sha256").update(sub).digest("hex");
+/** `<region>:<uuid>`, stable per login like Cognito's. */
+function identityIdFor(login: string): string {
+  const hex = createHash("sha256").update(login).digest("hex");
   return `${REGION}:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCli } from "../build.mjs";
@@ -22,6 +22,8 @@ export interface Workspace {
   env: Record<string, string>;
   remove(): Promise<void>;
   run(args: string[], options?: { input?: string; env?: Record<string, string | undefined>; cwd?: string }): Promise<CliResult>;
+  /** The files on this machine, the CLI's own build aside, that contain any of `secrets`. */
+  filesHolding(secrets: string[]): Promise<string[]>;
 }
 
 export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
@@ -50,6 +52,16 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
     env,
     remove: () => rm(root, { recursive: true, force: true }),
     run: (args, options = {}) => runNode(main, args, options.cwd ?? project, { ...env, ...options.env }, options.input ?? ""),
+    filesHolding: async (secrets) => {
+      const entries = await readdir(root, { withFileTypes: true, recursive: true });
+      const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+      const holders: string[] = [];
+      for (const file of files.filter((file) => !file.startsWith(join(root, "cli")))) {
+        const content = await readFile(file, "utf8");
+        if (secrets.some((secret) => content.includes(secret))) holders.push(file);
+      }
+      return holders;
+    },
   };
 }
 

@@ -1,0 +1,115 @@
+import { CliError, UsageError } from "./cli-error";
+import type { FederatedSignIn } from "./session-store";
+
+/**
+ * The providers `login --provider` accepts, each with the name the identity pool knows it by (the
+ * key of the `Logins` map, as AWS documents it) and the token it takes. Auth0, an OIDC issuer, has
+ * no fixed name: its key is the tenant's domain, read from the id_token's `iss`.
+ */
+export const FEDERATED_PROVIDERS = {
+  twitter: { label: "Twitter", providerName: "api.twitter.com", token: "OAuth 1.0a access token" },
+  auth0: { label: "Auth0", providerName: undefined, token: "id_token" },
+  google: { label: "Google", providerName: "accounts.google.com", token: "id_token" },
+  facebook: { label: "Facebook", providerName: "graph.facebook.com", token: "access token" },
+  apple: { label: "Apple", providerName: "appleid.apple.com", token: "id_token" },
+  amazon: { label: "Amazon", providerName: "www.amazon.com", token: "access token" },
+} as const;
+
+export type FederatedProvider = keyof typeof FEDERATED_PROVIDERS;
+
+export interface FederatedLoginOptions {
+  token: string;
+  /** Twitter only: the access token secret, which the identity pool needs with the token. */
+  tokenSecret?: string;
+  /** Auth0 only: the domain to use instead of the one in the id_token's `iss`. */
+  domain?: string;
+}
+
+export function isFederatedProvider(name: string): name is FederatedProvider {
+  return Object.hasOwn(FEDERATED_PROVIDERS, name);
+}
+
+/** The option mistakes that need no token to spot: checked before the token is typed, and again by `federatedSignIn`. */
+export function checkFederatedOptions(provider: FederatedProvider, options: Omit<FederatedLoginOptions, "token">): void {
+  if (options.tokenSecret !== undefined && provider !== "twitter") throw new UsageError("--token-secret goes with --provider twitter only");
+  if (options.domain !== undefined && provider !== "auth0") throw new UsageError("--domain goes with --provider auth0 only");
+  if (provider === "twitter" && !options.tokenSecret) {
+    throw new UsageError("Twitter needs the access token secret too: add --token-secret <secret> (twurl keeps it as `secret`, next to `token`, in ~/.twurlrc)");
+  }
+}
+
+/** The sign-in `login --provider` caches, checked here so mistakes fail before any request. */
+export function federatedSignIn(provider: FederatedProvider, options: FederatedLoginOptions): FederatedSignIn {
+  checkFederatedOptions(provider, options);
+  const { label, token: kind } = FEDERATED_PROVIDERS[provider];
+  const claims = jwtClaims(options.token);
+  if (kind === "id_token" && !claims) {
+    throw new CliError("InvalidToken", `That is not an id_token from ${label} (a JWT, three dot-separated parts): pass the id_token, not the access token (README section "Sign in with ${label}").`);
+  }
+  const signIn: FederatedSignIn = {
+    method: "federated",
+    provider,
+    providerName: providerNameFor(provider, options, claims),
+    // The identity pool takes both halves of Twitter's OAuth 1.0a access token in one value, joined by ";".
+    token: provider === "twitter" ? `${options.token};${options.tokenSecret}` : options.token,
+  };
+  const expiresAt = tokenExpiresAt(signIn);
+  if (expiresAt !== undefined && expiresAt <= Date.now()) {
+    throw new CliError("TokenExpired", `This ${label} ${kind} expired at ${new Date(expiresAt).toISOString()}: get a fresh one, then log in again.`);
+  }
+  return signIn;
+}
+
+/** When the cached provider token stops being accepted: a JWT's `exp`; undefined when unknown (opaque tokens) or never (Twitter's). */
+export function tokenExpiresAt(signIn: FederatedSignIn): number | undefined {
+  const exp = jwtClaims(signIn.token)?.exp;
+  return typeof exp === "number" ? exp * 1000 : undefined;
+}
+
+/** Federated tokens cannot be refreshed through Cognito: the user signs in with the provider again. */
+export function logInAgainWith(signIn: FederatedSignIn, why: string): CliError {
+  return new CliError("SessionExpired", `${why}: log in again with \`iam-api login --provider ${signIn.provider}\`.`);
+}
+
+/** The identity pool's answer when it does not know the provider, rather than the token. */
+const PROVIDER_NOT_CONFIGURED = /not from a supported provider|provider not enabled|not enabled for this identity pool|Issuer doesn't match providerName|Logins don't match/i;
+
+/** One line for the identity pool refusing a fresh federated sign-in, saying which side to fix. */
+export function refusedFederatedLogin(signIn: FederatedSignIn, identityPool: string, reason: string): CliError {
+  const { label, token: kind } = FEDERATED_PROVIDERS[signIn.provider];
+  if (PROVIDER_NOT_CONFIGURED.test(reason)) {
+    return new CliError(
+      "ProviderNotConfigured",
+      `The identity pool ${identityPool} does not accept ${label} sign-ins as ${signIn.providerName} (${reason}): configure ${label} for this stage (README section "Sign in with ${label}"), deploy, then log in again.`,
+    );
+  }
+  return new CliError("TokenRejected", `The identity pool ${identityPool} rejected the ${label} ${kind} (${reason}): get a fresh one, then log in again.`);
+}
+
+function providerNameFor(provider: FederatedProvider, options: FederatedLoginOptions, claims: Record<string, unknown> | undefined): string {
+  const fixed = FEDERATED_PROVIDERS[provider].providerName;
+  if (fixed) return fixed;
+  if (options.domain !== undefined) return withoutScheme(options.domain);
+  const issuer = claims?.iss;
+  if (typeof issuer !== "string" || !issuer.startsWith("https://")) {
+    throw new CliError("InvalidToken", "The Auth0 id_token has no https `iss` claim to take the domain from: pass --domain <your-tenant.auth0.com>.");
+  }
+  return withoutScheme(issuer);
+}
+
+/** `https://my-tenant.us.auth0.com/` → `my-tenant.us.auth0.com`: how the identity pool names an OIDC issuer. */
+function withoutScheme(url: string): string {
+  return url.replace(/^https:\/\//, "").replace(/\/+$/, "");
+}
+
+/** A JWT's payload, unverified: the identity pool verifies the signature; the client only reads `iss` and `exp`. */
+function jwtClaims(token: string): Record<string, unknown> | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
+    return typeof claims === "object" && claims !== null && !Array.isArray(claims) ? claims : undefined;
+  } catch {
+    return undefined;
+  }
+}
