@@ -22,12 +22,12 @@ Commands:
   login <email>               Sign in with SRP (the password never leaves this machine) and
                               cache tokens and temporary AWS credentials
   login --provider <name> --token <token|->
-                              Sign in with a provider's token instead, cached the same way:
-                              twitter (access token; also --token-secret), auth0, google and
-                              apple (id_token), facebook and amazon (access token). - reads the
-                              token from stdin (typed without echo), out of shell history.
-                              Credentials renew with the cached token until it expires
-                              --token-secret <secret|->  twitter: the access token secret
+                              Sign in with a provider's token instead: the credentials are cached
+                              and renewed the same way, until the token expires. The token:
+                                twitter: the access token, with --token-secret <secret|->
+                                auth0, google, apple: the id_token
+                                facebook, amazon: the access token
+                              - reads it from stdin (typed without echo), out of shell history
                               --domain <domain>   auth0: the tenant domain, when the id_token's
                                                   iss does not name it (e.g. a custom domain)
   logout                      Revoke the refresh token and delete the cached credentials
@@ -356,6 +356,7 @@ function parseArguments(argv: string[]) {
     });
     return { values, positionals };
   } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]);
+    // Node's later lines say what to do, e.g. `--token=-XYZ` for a value that starts with a dash.
+    throw new UsageError((error as Error).message.replace(/\s*\n\s*/g, " "));
   }
 }

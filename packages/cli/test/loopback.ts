@@ -231,12 +231,13 @@ export async function startLoopback(): Promise<Loopback> {
       return token;
     },
     accessToken(providerName, userId) {
-      const token = randomBytes(48).toString("base64url");
+      // Hex, so that no token starts with "-", which no provider's does.
+      const token = randomBytes(48).toString("hex");
       acceptFederated(providerName, token, userId);
       return token;
     },
     twitter(userId) {
-      const access = { token: `${userId}-${randomBytes(20).toString("base64url")}`, secret: randomBytes(30).toString("base64url") };
+      const access = { token: `${userId}-${randomBytes(20).toString("hex")}`, secret: randomBytes(30).toString("hex") };
       acceptFederated("api.twitter.com", `${access.token};${access.secret}`, userId);
       return access;
     },
