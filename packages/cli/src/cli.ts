@@ -206,6 +206,7 @@ async function federatedLogin(context: Context, name: string): Promise<void> {
   if (token === undefined) throw new UsageError(`login --provider ${name} needs --token <${kind}> (or --token - to type or pipe it)`);
   if (token === "-" && tokenSecret === "-") throw new UsageError("Only one of --token and --token-secret can be read from stdin");
   checkFederatedOptions(name, { tokenSecret, domain });
+  const settings = appSettings(await context.outputs());
   // "-" keeps the value out of shell history and the process list.
   const orStdin = (value: string, what: string) => (value === "-" ? readSecret(context.io, `${what}: `, what) : value);
   const signIn = federatedSignIn(name, {
@@ -213,7 +214,6 @@ async function federatedLogin(context: Context, name: string): Promise<void> {
     tokenSecret: tokenSecret === undefined ? undefined : await orStdin(tokenSecret, `${label} access token secret`),
     domain,
   });
-  const settings = appSettings(await context.outputs());
   const { startSession } = await import("./session");
   const done = context.progress(`Signing in with ${label}`);
   const session = await startSession(settings, signIn, context.env).finally(done);
