@@ -16,6 +16,16 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
         args.architecture ??= "arm64";
         args.memory ??= "256 MB";
         args.timeout ??= "10 seconds";
+        // SST 4.17.1 lets the whole account assume every Lambda role, even outside `sst dev`
+        // (function.ts tests `!dev` on an Output, which is never falsy). Deployed roles trust Lambda alone.
+        if (!$dev) {
+          args.transform = {
+            ...args.transform,
+            role: (role) => {
+              role.assumeRolePolicy = JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }));
+            },
+          };
+        }
       },
     },
     stage: (args) => {

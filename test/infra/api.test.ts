@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { apiRoutes, single } from "../harness/graph";
 import { resolveHandler } from "../harness/handlers";
+import { decideWithResourcePolicy } from "../harness/iam";
 import { STAGES, useEvaluation } from "./fixtures";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -59,5 +60,19 @@ describe.each(STAGES)("HTTP API (%s)", (stage) => {
     expect(logGroup?.type, "access log destination").toBe("aws:cloudwatch/logGroup:LogGroup");
     expect(accessLog.format, "access log format").toMatch(/\$context\.requestId/);
     expect(Number(logGroup?.inputs.retentionInDays), "access log retentionInDays").toBeGreaterThan(0);
+  });
+
+  test("Lambda roles trust the Lambda service and no one in the account", async () => {
+    const mayAssumeAnyRole = [{ name: "admin", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] } }];
+    for (const { routeKey, role } of apiRoutes(app())) {
+      const trust = JSON.parse(role.inputs.assumeRolePolicy);
+      const assume = (principal: string, policies: typeof mayAssumeAnyRole) =>
+        decideWithResourcePolicy(principal, policies, { action: "sts:AssumeRole", resource: role.outputs.arn, resourcePolicy: trust });
+      expect(await assume("lambda.amazonaws.com", []), `${routeKey} role assumed by lambda.amazonaws.com`).toBe("Allowed");
+      expect(
+        await assume("arn:aws:iam::123456789012:user/admin", mayAssumeAnyRole),
+        `${routeKey} role assumed by an IAM user of the account allowed sts:AssumeRole on *`,
+      ).not.toBe("Allowed");
+    }
   });
 });
