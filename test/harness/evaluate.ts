@@ -32,12 +32,23 @@ function bundleApp(config: string): Promise<string> {
       sourcefile: "harness-entry.ts",
       loader: "ts",
       contents: [
+        `import { existsSync, writeFileSync } from "node:fs";`,
         `import { evaluateProgram } from ${JSON.stringify(join(HARNESS, "program.ts"))};`,
-        `await evaluateProgram({`,
-        `  config: () => import(${JSON.stringify(join(ROOT, config))}),`,
-        `  namespaces: () => import(${JSON.stringify(join(HARNESS, "namespaces.ts"))}),`,
-        `  platform: () => import(${JSON.stringify(join(PLATFORM, "src/auto/run.ts"))}),`,
-        `}, JSON.parse(process.env.SST_HARNESS_CONTEXT));`,
+        `const context = JSON.parse(process.env.SST_HARNESS_CONTEXT);`,
+        // The program's first error, as `sst deploy` would print it, kept apart from the child's log:
+        // a failure inside `.apply()` may be followed by others that end the process first.
+        `const recordFailure = (error) => existsSync(context.resultFile + ".error") || writeFileSync(context.resultFile + ".error", String(error?.message ?? error));`,
+        `process.on("unhandledRejection", recordFailure);`,
+        `try {`,
+        `  await evaluateProgram({`,
+        `    config: () => import(${JSON.stringify(join(ROOT, config))}),`,
+        `    namespaces: () => import(${JSON.stringify(join(HARNESS, "namespaces.ts"))}),`,
+        `    platform: () => import(${JSON.stringify(join(PLATFORM, "src/auto/run.ts"))}),`,
+        `  }, context);`,
+        `} catch (error) {`,
+        `  recordFailure(error);`,
+        `  throw error;`,
+        `}`,
       ].join("\n"),
     },
     bundle: true,
@@ -87,7 +98,10 @@ async function evaluateInChildProcess(bundle: string, scenario: Scenario): Promi
       child.on("error", reject);
       child.on("close", resolve);
     });
-    if (code !== 0) throw new Error(`Evaluating stage "${scenario.stage}" failed (exit ${code}):\n${log}`);
+    if (code !== 0) {
+      const message = await readFile(`${context.resultFile}.error`, "utf8").catch(() => `exit ${code}\n${log}`);
+      throw new Error(`Evaluating stage "${scenario.stage}" failed: ${message}`, { cause: log });
+    }
     return JSON.parse(await readFile(context.resultFile, "utf8"));
   } finally {
     await rm(scratch, { recursive: true, force: true });
