@@ -1,5 +1,6 @@
 import { ownFilesPrefix } from "../packages/core/src/files";
 import { api } from "./api";
+import { openIdConnectProviders, supportedLoginProviders } from "./federation";
 import { bucket } from "./storage";
 
 // IAM resolves this policy variable to the caller's identity id at request time.
@@ -71,6 +72,10 @@ export const identityPool = new sst.aws.CognitoIdentityPool("IdentityPool", {
       args.allowUnauthenticatedIdentities = false;
       // Only the enhanced flow: the classic one lets a client pick its own role.
       args.allowClassicFlow = false;
+      args.supportedLoginProviders = supportedLoginProviders;
+      if (openIdConnectProviders.length) {
+        args.openidConnectProviderArns = openIdConnectProviders.map((provider) => provider.arn);
+      }
       // Identity ids key every user's files: a new pool would orphan them.
       if ($app.protect) opts.retainOnDelete = true;
     },
