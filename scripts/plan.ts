@@ -1,7 +1,8 @@
 // `npm run plan -- --stage <stage>`: what `sst deploy` would create for a stage, evaluated offline
 // from the real sst.config.ts under Pulumi mocks (no AWS account), and the security rule findings.
 // Exits non-zero when a rule finds something.
-import { parseArgs } from "node:util";
+import { existsSync, readFileSync } from "node:fs";
+import { parseArgs, parseEnv } from "node:util";
 import type { Evaluation, PlannedResource } from "../test/harness/evaluation";
 import { evaluate } from "../test/harness/evaluate";
 import { childrenOf } from "../test/harness/graph";
@@ -166,12 +167,25 @@ function report(evaluation: Evaluation): string {
   ].join("\n");
 }
 
-const { values } = parseArgs({ options: { stage: { type: "string" } } });
+/** Stage settings as `sst` loads them: `.env`, then `.env.<stage>` over it. */
+function stageSettings(stage: string): Record<string, string> {
+  return Object.assign({}, ...[".env", `.env.${stage}`].filter(existsSync).map((file) => parseEnv(readFileSync(file, "utf8"))));
+}
+
+const { values } = parseArgs({ options: { stage: { type: "string" }, secret: { type: "string", multiple: true } } });
 if (!values.stage) {
-  console.error("Usage: npm run plan -- --stage <stage>");
+  console.error("Usage: npm run plan -- --stage <stage> [--secret <name>]…  (--secret: a secret `sst secret set` holds for the stage)");
   process.exit(2);
 }
-const evaluation = await evaluate({ stage: values.stage });
+const evaluation = await evaluate({
+  stage: values.stage,
+  env: stageSettings(values.stage),
+  // Only whether a secret is set changes what is created; its value never leaves `sst`.
+  secrets: Object.fromEntries((values.secret ?? []).map((name) => [name, "<secret>"])),
+}).catch((error: Error) => {
+  console.error(error.message);
+  process.exit(2);
+});
 console.log(report(evaluation));
 process.exit(findings(evaluation).length ? 1 : 0);
 
