@@ -1,15 +1,24 @@
 // `npm run bench`: sizes and speeds that matter, each the median of several runs in this one run,
 // printed beside its target. Not a test: numbers depend on the machine; misses are marked, not fatal.
-import { lambdaRows } from "./lambdas";
-import { renderTable } from "./table";
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+const { evaluateUncached } = await import("../test/harness/evaluate");
+const { apiRoutes } = await import("../test/harness/graph");
+const { resolveHandler } = await import("../test/harness/handlers");
+const { clientRows } = await import("./client");
+const { feedbackRows } = await import("./feedback");
+const { lambdaRows } = await import("./lambdas");
+const { renderTable } = await import("./table");
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const ROOT = new URL("..", import.meta.url).pathname;
 
-const HANDLERS = [
-  { route: "GET /public", entry: "packages/functions/src/public.ts", runtime: "nodejs24.x" },
-  { route: "GET /private", entry: "packages/functions/src/private.ts", runtime: "nodejs24.x" },
-  { route: "GET /files", entry: "packages/functions/src/files.ts", runtime: "nodejs24.x" },
-];
+// The handlers, runtimes and routes as the real app declares them, read from its offline evaluation.
+const handlers = apiRoutes(await evaluateUncached({ stage: "production" })).map((route) => ({
+  route: route.routeKey,
+  entry: resolveHandler(ROOT, route.handler).file!,
+  runtime: route.lambda.inputs.runtime as string,
+}));
 
-const rows = [...(await lambdaRows(HANDLERS, RUNS))];
+const rows = [...(await lambdaRows(handlers, RUNS)), ...(await clientRows(RUNS)), ...(await feedbackRows(RUNS))];
 console.log(renderTable(rows));

@@ -171,3 +171,8 @@ async function evaluateCached(scenario: Scenario): Promise<Evaluation> {
     await rm(lock, { force: true });
   }
 }
+
+/** One evaluation that skips the cache: what the benchmark measures as the cost of a change to infra/. */
+export async function evaluateUncached(scenario: Scenario): Promise<Evaluation> {
+  return evaluateInChildProcess(await bundleApp(scenario.config ?? "sst.config.ts"), scenario);
+}

@@ -1,0 +1,48 @@
+import { spawn } from "node:child_process";
+import { evaluateUncached } from "../test/harness/evaluate";
+import { medianOf } from "./stats";
+import type { Row } from "./table";
+
+/** Wall time of a command run to completion; a failing command fails the benchmark. */
+export function timeCommand(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(command, args, { stdio: "ignore", env: { ...process.env, CI: "true" } });
+    child.on("error", reject);
+    child.on("exit", (code) =>
+      code === 0 ? resolve(performance.now() - start) : reject(new Error(`${command} ${args.join(" ")} exited ${code}`)),
+    );
+  });
+}
+
+export async function feedbackRows(runs: number): Promise<Row[]> {
+  return [
+    {
+      section: "feedback",
+      what: "offline infra evaluation, one stage",
+      value: await medianOf(runs, async () => {
+        const start = performance.now();
+        await evaluateUncached({ stage: "production" });
+        return performance.now() - start;
+      }) / 1000,
+      unit: "s",
+      target: { max: 5 },
+      note: "the real sst.config.ts under Pulumi mocks, no cache",
+    },
+    {
+      section: "feedback",
+      what: "typecheck (tsc --noEmit)",
+      value: (await medianOf(runs, () => timeCommand("npx", ["tsc", "--noEmit"]))) / 1000,
+      unit: "s",
+      target: { max: 15 },
+    },
+    {
+      section: "feedback",
+      what: "whole npm test",
+      value: (await medianOf(Math.min(runs, 3), () => timeCommand("npm", ["test"]))) / 1000,
+      unit: "s",
+      target: { max: 120 },
+      note: "typecheck + every vitest file",
+    },
+  ];
+}
