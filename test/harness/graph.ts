@@ -33,6 +33,14 @@ export function referencedBy(evaluation: Evaluation, type: string, output: strin
   return ofType(evaluation, type).find((resource) => resource.outputs[output] === value);
 }
 
+/** The role the identity pool hands to signed-in (`authenticated`) or guest identities, followed through its role attachment. */
+export function identityPoolRole(evaluation: Evaluation, kind: "authenticated" | "unauthenticated"): PlannedResource {
+  const arn = single(evaluation, "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment").inputs.roles[kind];
+  const role = referencedBy(evaluation, "aws:iam/role:Role", "arn", arn);
+  if (!role) throw new Error(`The identity pool's ${kind} role ${arn} is not in stage ${evaluation.app.stage}`);
+  return role;
+}
+
 export interface ApiRoute {
   routeKey: string;
   authorizationType: string;

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { Evaluation } from "../harness/evaluation";
 import { resourceKey } from "../harness/evaluation";
 import { evaluate } from "../harness/evaluate";
-import { single } from "../harness/graph";
+import { identityPoolRole, single } from "../harness/graph";
 import { decideWithResourcePolicy, identityPolicies } from "../harness/iam";
 import { useEvaluation } from "./fixtures";
 
@@ -23,10 +23,7 @@ const ALL_PROVIDERS = {
 };
 
 const identityPool = (app: Evaluation) => single(app, "aws:cognito/identityPool:IdentityPool");
-const authenticatedRole = (app: Evaluation) => {
-  const roles = single(app, "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment").inputs.roles;
-  return app.resources.find((resource) => resource.type === "aws:iam/role:Role" && resource.outputs.arn === roles.authenticated)!;
-};
+const authenticatedRole = (app: Evaluation) => identityPoolRole(app, "authenticated");
 
 describe("identity pool federation, every provider configured (dev)", () => {
   const app = useEvaluation({ stage: "dev", ...ALL_PROVIDERS });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { apiRoutes, single } from "../harness/graph";
+import { apiRoutes, identityPoolRole, single } from "../harness/graph";
 import { decideForRole, decideWithResourcePolicy, identityPolicies } from "../harness/iam";
 import { REGION } from "../harness/mocks";
 import { STAGES, useEvaluation } from "./fixtures";
@@ -10,9 +10,8 @@ describe.each(STAGES)("Cognito identity pool (%s)", (stage) => {
   const app = useEvaluation({ stage });
   const identityPool = () => single(app(), "aws:cognito/identityPool:IdentityPool");
   const attachment = () => single(app(), "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment");
-  const roleWithArn = (arn: string) => app().resources.find((resource) => resource.type === "aws:iam/role:Role" && resource.outputs.arn === arn)!;
-  const authenticatedRole = () => roleWithArn(attachment().inputs.roles.authenticated);
-  const unauthenticatedRole = () => roleWithArn(attachment().inputs.roles.unauthenticated);
+  const authenticatedRole = () => identityPoolRole(app(), "authenticated");
+  const unauthenticatedRole = () => identityPoolRole(app(), "unauthenticated");
 
   test("gives no identities to guests, and no classic (basic) flow", () => {
     expect(identityPool().inputs.allowUnauthenticatedIdentities, "allowUnauthenticatedIdentities").toBe(false);
