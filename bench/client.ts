@@ -1,5 +1,4 @@
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import { startLoopback } from "../packages/cli/test/loopback";
 import { createWorkspace, type Workspace } from "../packages/cli/test/run-cli";
 import { timeCommand } from "./feedback";
@@ -28,7 +27,7 @@ export async function clientRows(runs: number): Promise<Row[]> {
     for (let i = 0; i < runs; i++) {
       help.push(await timeCommand(process.execPath, ["packages/cli/bin/iam-api.mjs", "--help"]));
 
-      await rm(join(workspace.cacheDir), { recursive: true, force: true });
+      await rm(workspace.cacheDir, { recursive: true, force: true });
       let before = loopback.count();
       let start = performance.now();
       await mustRun(workspace, ["login", EMAIL], `${PASSWORD}\n`);
