@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import { startLoopback } from "../packages/cli/test/loopback";
+import { startLoopback } from "@iam-auth-api/aws-doubles/loopback";
 import { createWorkspace, type Workspace } from "../packages/cli/test/run-cli";
 import { timeCommand } from "./feedback";
 import { median } from "./stats";

@@ -2,7 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startLoopback, type Loopback } from "./loopback";
+import { startLoopback, type Loopback } from "@iam-auth-api/aws-doubles/loopback";
 import { createWorkspace, type Workspace } from "./run-cli";
 
 const PASSWORD = "Passw0rd!";

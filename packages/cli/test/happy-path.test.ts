@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { startLoopback, type Loopback } from "./loopback";
+import { startLoopback, type Loopback } from "@iam-auth-api/aws-doubles/loopback";
 import { createWorkspace, type Workspace } from "./run-cli";
 
 const EMAIL = "me@example.com";

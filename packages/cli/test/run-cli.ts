@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCli } from "../build.mjs";
-import type { Loopback } from "./loopback";
+import type { Loopback } from "@iam-auth-api/aws-doubles/loopback";
 
 export interface CliResult {
   code: number;

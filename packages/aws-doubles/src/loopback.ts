@@ -1,5 +1,5 @@
 /**
- * The app's AWS side on 127.0.0.1, for tests and benchmarks of the CLI:
+ * The app's AWS side on 127.0.0.1, for the clients' tests and the benchmarks (never for the app itself):
  * - cognito-local (a child process in a temp directory) is the user pool: sign-up, confirmation,
  *   tokens, refresh, revocation. A front double adds what it lacks: the SRP exchange (verifier
  *   recorded at sign-up), the pool's password policy, the client's allowed flows, faults.
@@ -26,11 +26,8 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import S3rver from "s3rver";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
-import { listOwnFiles } from "@iam-auth-api/core/list-files";
-import { cognitoCaller } from "@iam-auth-api/core/caller";
-import { route } from "@iam-auth-api/core/http";
-import { handler as privateHandler } from "../../functions/src/private";
-import { handler as publicHandler } from "../../functions/src/public";
+import { handler as privateHandler } from "@iam-auth-api/functions/src/private";
+import { handler as publicHandler } from "@iam-auth-api/functions/src/public";
 import { createChallenge, createVerifier, type ServerChallenge, type Verifier } from "./srp-server";
 
 export const REGION = "us-east-1";
@@ -342,8 +339,7 @@ export async function startLoopback(): Promise<Loopback> {
   }
 
   // ---- API Gateway (HTTP API, IAM authorizer) in front of the real handlers ----
-  // The files handler itself reads its bucket from SST's Resource; this is its body, on s3rver.
-  const filesRoute = route(async (event) => listOwnFiles(adminS3, bucket, cognitoCaller(event).identityId, event.queryStringParameters?.cursor));
+  const filesHandler = await realFilesHandler(s3rverUrl, bucket);
   const apiUrl = await listen("api", async (request, body, response) => {
     const url = new URL(request.url ?? "/", "http://loopback");
     const routeKey = `${request.method} ${url.pathname}`;
@@ -369,7 +365,7 @@ export async function startLoopback(): Promise<Loopback> {
         },
       },
     } as unknown as APIGatewayProxyEventV2;
-    reply(response, await (routeKey === "GET /files" ? filesRoute(event) : privateHandler(event)));
+    reply(response, await (routeKey === "GET /files" ? filesHandler(event) : privateHandler(event)));
   });
 
   // ---- S3: the role's policy, then s3rver ----
@@ -423,6 +419,31 @@ export async function startLoopback(): Promise<Loopback> {
     },
   } satisfies Omit<Loopback, "credentialLifetimeMs">);
   return loopback;
+}
+
+let filesHandlerTarget: string | undefined;
+
+/**
+ * The deployed `GET /files` handler itself, given what Lambda and SST would give it: the linked
+ * bucket's name in `SST_RESOURCE_UploadsListing`, a region, credentials (s3rver accepts any) and,
+ * as the one difference, S3's endpoint. Its S3 client is built once at import, so one s3rver
+ * serves it per process.
+ */
+async function realFilesHandler(s3rverUrl: string, bucket: string): Promise<(event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>> {
+  const target = `${s3rverUrl}/${bucket}`;
+  if (filesHandlerTarget && filesHandlerTarget !== target) {
+    throw new Error("The files handler already lists another loopback's bucket in this process: start one loopback per test file.");
+  }
+  filesHandlerTarget = target;
+  Object.assign(process.env, {
+    SST_RESOURCE_UploadsListing: JSON.stringify({ name: bucket }),
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    AWS_ENDPOINT_URL_S3: s3rverUrl,
+  });
+  const { handler } = await import("@iam-auth-api/functions/src/files");
+  return handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
 /** `<region>:<uuid>`, stable per login like Cognito's. */
