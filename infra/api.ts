@@ -1,6 +1,7 @@
 import { uploadsListing } from "./storage";
 
 const HANDLERS = "packages/functions/src";
+const BASIC_EXECUTION_ROLE = ":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
 
 export const api = new sst.aws.ApiGatewayV2("Api", {
   accessLog: { retention: $app.protect ? "1 year" : "1 week" },
@@ -16,16 +17,20 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
         args.architecture ??= "arm64";
         args.memory ??= "256 MB";
         args.timeout ??= "10 seconds";
-        // SST 4.17.1 lets the whole account assume every Lambda role, even outside `sst dev`
-        // (function.ts tests `!dev` on an Output, which is never falsy). Deployed roles trust Lambda alone.
-        if (!$dev) {
-          args.transform = {
-            ...args.transform,
-            role: (role) => {
-              role.assumeRolePolicy = JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }));
-            },
-          };
-        }
+        args.transform = {
+          ...args.transform,
+          role: (role) => {
+            // SST 4.17.1 lets the whole account assume every Lambda role, even outside `sst dev`
+            // (function.ts tests `!dev` on an Output, which is never falsy). Deployed roles trust Lambda alone.
+            if (!$dev) role.assumeRolePolicy = JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }));
+            // SST 4.17.1 attaches AWSLambdaBasicExecutionRole: logs:CreateLogGroup, CreateLogStream and
+            // PutLogEvents on every log group in the account, the API's access log included. Each
+            // route's Lambda writes to its own group instead (`writeOwnLogsOnly` below).
+            role.managedPolicyArns = $util
+              .output(role.managedPolicyArns ?? [])
+              .apply((arns) => arns.filter((arn) => !arn.endsWith(BASIC_EXECUTION_ROLE)));
+          },
+        };
       },
     },
     stage: (args) => {
@@ -38,6 +43,30 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
   },
 });
 
-api.route("GET /public", `${HANDLERS}/public.handler`, { auth: false });
-api.route("GET /private", `${HANDLERS}/private.handler`);
-api.route("GET /files", { handler: `${HANDLERS}/files.handler`, link: [uploadsListing] });
+/**
+ * Lets the route's Lambda create streams in, and write to, the log group SST made for it, and no
+ * other. Read from the created log group, not its name input: SST names it with a random suffix and
+ * ignores name changes, so only the resource knows the name a deployed stage really has.
+ */
+function writeOwnLogsOnly(route: ReturnType<typeof api.route>, name: string) {
+  route.nodes.function.apply((fn) =>
+    fn.nodes.logGroup.apply((logGroup) => {
+      if (!logGroup) return;
+      new aws.iam.RolePolicy(
+        `${name}Logs`,
+        {
+          role: fn.nodes.role.name,
+          policy: aws.iam.getPolicyDocumentOutput({
+            statements: [{ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [$interpolate`${logGroup.arn}:*`] }],
+          }).json,
+        },
+        // Not a child of the Function or the Api: SST 4.17.1 requires its components' children to
+        // carry the parent's generated name, which is not known here.
+      );
+    }),
+  );
+}
+
+writeOwnLogsOnly(api.route("GET /public", `${HANDLERS}/public.handler`, { auth: false }), "ApiPublic");
+writeOwnLogsOnly(api.route("GET /private", `${HANDLERS}/private.handler`), "ApiPrivate");
+writeOwnLogsOnly(api.route("GET /files", { handler: `${HANDLERS}/files.handler`, link: [uploadsListing] }), "ApiFiles");

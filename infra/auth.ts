@@ -1,5 +1,6 @@
 import { ownFilesPrefix } from "../packages/core/src/files";
 import { api } from "./api";
+import { userPoolEmail } from "./email";
 import { openIdConnectProviders, supportedLoginProviders } from "./federation";
 import { bucket } from "./storage";
 
@@ -21,6 +22,7 @@ export const userPool = new sst.aws.CognitoUserPool("UserPool", {
         temporaryPasswordValidityDays: 7,
       };
       args.deletionProtection = $app.protect ? "ACTIVE" : "INACTIVE";
+      if (userPoolEmail) args.emailConfiguration = userPoolEmail;
       // SST's `removal: "retain"` keeps buckets and tables only; users are production data too.
       if ($app.protect) opts.retainOnDelete = true;
     },
@@ -53,8 +55,16 @@ const authenticatedPolicy = aws.iam.getPolicyDocumentOutput({
     },
     {
       sid: "OwnFiles",
-      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+      actions: ["s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
       resources: [$interpolate`${bucket.arn}/${ownPrefix}*`],
+    },
+    {
+      // Other storage classes bill a minimum duration (DEEP_ARCHIVE 180 days) for bytes a user can
+      // delete at once. IfExists: a PUT without the header is STANDARD and allowed.
+      sid: "WriteOwnFilesStandardOnly",
+      actions: ["s3:PutObject"],
+      resources: [$interpolate`${bucket.arn}/${ownPrefix}*`],
+      conditions: [{ test: "StringEqualsIfExists", variable: "s3:x-amz-storage-class", values: ["STANDARD"] }],
     },
     {
       sid: "ListOwnFiles",
@@ -73,6 +83,11 @@ export const identityPool = new sst.aws.CognitoIdentityPool("IdentityPool", {
       // Only the enhanced flow: the classic one lets a client pick its own role.
       args.allowClassicFlow = false;
       args.supportedLoginProviders = supportedLoginProviders;
+      // Revocation reaches the identity pool: it asks the user pool before every token exchange,
+      // so after a global sign-out or a deleted user a copied id token mints no new credentials.
+      args.cognitoIdentityProviders = $util
+        .output(args.cognitoIdentityProviders ?? [])
+        .apply((providers) => providers.map((provider) => ({ ...provider, serverSideTokenCheck: true })));
       if (openIdConnectProviders.length) {
         args.openidConnectProviderArns = openIdConnectProviders.map((provider) => provider.arn);
       }
