@@ -22,11 +22,6 @@ export interface PlannedResource {
   options: { retainOnDelete: boolean; protect: boolean };
 }
 
-export interface Invoke {
-  token: string;
-  inputs: Record<string, any>;
-}
-
 /** A `Runtime.Build` request from an `sst.aws.Function`: what the SST CLI would bundle. */
 export interface Build {
   functionID: string;
@@ -39,7 +34,6 @@ export interface Evaluation {
   scenario: Scenario;
   app: { name: string; stage: string; removal: string; protect: boolean };
   resources: PlannedResource[];
-  invokes: Invoke[];
   builds: Build[];
   outputs: Record<string, any>;
 }

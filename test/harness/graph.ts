@@ -18,16 +18,6 @@ export function parentOf(evaluation: Evaluation, child: PlannedResource): Planne
   return evaluation.resources.find((resource) => resourceKey(resource) === child.parent);
 }
 
-/** The nearest resource of `type` below `ancestor`, searching its subtree breadth first. */
-export function descendant(evaluation: Evaluation, ancestor: PlannedResource, type: string): PlannedResource {
-  const queue = childrenOf(evaluation, ancestor);
-  for (const resource of queue) {
-    if (resource.type === type) return resource;
-    queue.push(...childrenOf(evaluation, resource));
-  }
-  throw new Error(`No ${type} below ${resourceKey(ancestor)}`);
-}
-
 /** The resource whose computed output `output` equals `value`: how one resource's inputs name another. */
 export function referencedBy(evaluation: Evaluation, type: string, output: string, value: unknown): PlannedResource | undefined {
   return ofType(evaluation, type).find((resource) => resource.outputs[output] === value);

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type Build, type Evaluation, type Invoke, type PlannedResource, resourceKey, type Scenario } from "./evaluation";
+import { type Build, type Evaluation, type PlannedResource, resourceKey, type Scenario } from "./evaluation";
 import { resolveHandler } from "./handlers";
 import { computedOutputs, invokeResult } from "./mocks";
 
@@ -93,7 +93,6 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
   const { scenario, root, platform } = context;
   const work = context.scratch;
   const builds: Build[] = [];
-  const invokes: Invoke[] = [];
   const registered = new Map<string, PlannedResource>();
   const server = await startRpcServer(root, work, builds);
   process.env.SST_SERVER = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -130,7 +129,6 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
         return { id: outputs.id, state: { ...inputs, ...outputs } };
       },
       call({ token, inputs }) {
-        invokes.push({ token, inputs });
         return invokeResult(token, inputs);
       },
     },
@@ -168,7 +166,6 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
     scenario,
     app: { name: app.name, stage: scenario.stage, removal: app.removal, protect: app.protect },
     resources: [...registered.values()],
-    invokes,
     builds,
     outputs: outputs ?? {},
   };
