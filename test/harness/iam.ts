@@ -3,23 +3,13 @@
 import { type EvaluationResult, runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import type { Evaluation, PlannedResource } from "./evaluation";
 import { ofType } from "./graph";
+import { AWS_MANAGED_POLICIES } from "./managed-policies";
 import { ACCOUNT_ID } from "./mocks";
 
 export interface PolicyDocument {
   Version: string;
   Statement: Record<string, any>[];
 }
-
-/**
- * AWS managed policies SST attaches, as AWS publishes them. A role with any other managed policy
- * fails loudly: its permissions would be unknown here.
- */
-const MANAGED_POLICIES: Record<string, PolicyDocument> = {
-  "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": {
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" }],
-  },
-};
 
 /** Every identity policy the role would carry: inline, managed, and separate RolePolicy resources. */
 export function identityPolicies(evaluation: Evaluation, role: PlannedResource): { name: string; policy: PolicyDocument }[] {
@@ -28,8 +18,8 @@ export function identityPolicies(evaluation: Evaluation, role: PlannedResource):
     policy: JSON.parse(entry.policy),
   }));
   const managed = (role.inputs.managedPolicyArns ?? []).map((arn: string) => {
-    if (!MANAGED_POLICIES[arn]) throw new Error(`Unknown managed policy ${arn} on role ${role.name}: add its document to test/harness/iam.ts`);
-    return { name: arn, policy: MANAGED_POLICIES[arn] };
+    if (!AWS_MANAGED_POLICIES[arn]) throw new Error(`Unknown managed policy ${arn} on role ${role.name}: add its document to test/harness/managed-policies.ts`);
+    return { name: arn, policy: AWS_MANAGED_POLICIES[arn] };
   });
   const attached = ofType(evaluation, "aws:iam/rolePolicy:RolePolicy")
     .filter((rolePolicy) => rolePolicy.inputs.role === role.outputs.name)

@@ -1,7 +1,10 @@
 // Security rules over the whole evaluated graph, in the spirit of cdk-nag's AwsSolutions pack
 // (the id each one follows is in `follows`). They read inputs only, so they judge any stage.
 import { type Evaluation, type PlannedResource, resourceKey } from "./evaluation";
-import { ofType } from "./graph";
+import { ofType, referencedBy } from "./graph";
+import { decideForRole } from "./iam";
+import { AWS_MANAGED_POLICIES, isAwsManaged } from "./managed-policies";
+import { ACCOUNT_ID, REGION } from "./mocks";
 
 export interface Finding {
   rule: string;
@@ -11,38 +14,128 @@ export interface Finding {
 
 export interface Rule {
   id: string;
-  follows: string;
+  /** The cdk-nag AwsSolutions rule it follows, if any. */
+  follows?: string;
   description: string;
   check(evaluation: Evaluation): Finding[];
 }
 
 const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** Every policy document in the graph, with the resource that carries it. */
-function policyDocuments(evaluation: Evaluation): { resource: PlannedResource; policy: { Statement: Record<string, any>[] } }[] {
+/**
+ * Every identity or resource policy document in the graph, with the resource that carries it and
+ * where it comes from: inline, a RolePolicy, a Policy, a bucket policy, or an AWS managed policy a
+ * role carries (its published document, from managed-policies.ts; unknown ones are left to
+ * `no-aws-managed-policies`).
+ */
+function policyDocuments(evaluation: Evaluation): { resource: PlannedResource; source: string; policy: { Statement: Record<string, any>[] } }[] {
   const documents = [];
   for (const resource of evaluation.resources) {
     const texts: string[] = [];
-    if (resource.type === "aws:iam/role:Role") texts.push(...asList(resource.inputs.inlinePolicies).map((entry: any) => entry.policy));
+    if (resource.type === "aws:iam/role:Role") {
+      texts.push(...asList(resource.inputs.inlinePolicies).map((entry: any) => entry.policy));
+      for (const arn of asList(resource.inputs.managedPolicyArns).map(String)) {
+        const managed = AWS_MANAGED_POLICIES[arn];
+        if (managed) documents.push({ resource, source: ` (managed ${arn.split("/").pop()})`, policy: managed });
+      }
+    }
     if (["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:s3/bucketPolicy:BucketPolicy"].includes(resource.type)) {
       texts.push(resource.inputs.policy);
     }
-    for (const text of texts) documents.push({ resource, policy: JSON.parse(text) });
+    for (const text of texts) documents.push({ resource, source: "", policy: JSON.parse(text) });
   }
   return documents;
 }
 
+const allowStatements = (evaluation: Evaluation) =>
+  policyDocuments(evaluation).flatMap(({ resource, source, policy }) =>
+    asList(policy.Statement)
+      .filter((statement: any) => statement.Effect === "Allow")
+      .map((statement: any) => ({ resource, source, statement: statement as Record<string, any> })),
+  );
+
 const noWildcardActions: Rule = {
   id: "no-wildcard-actions",
   follows: "AwsSolutions-IAM5",
-  description: "No policy allows a wildcard action (`*`, `s3:*`, `s3:Get*`): every grant names what it allows.",
+  description: "No policy, managed ones included, allows a wildcard action (`*`, `s3:*`, `s3:Get*`): every grant names what it allows.",
   check: (evaluation) =>
-    policyDocuments(evaluation).flatMap(({ resource, policy }) =>
-      policy.Statement.filter((statement) => statement.Effect === "Allow")
-        .flatMap((statement) => [...asList(statement.Action), ...asList(statement.NotAction).map(() => "NotAction")])
+    allowStatements(evaluation).flatMap(({ resource, source, statement }) =>
+      [...asList(statement.Action), ...asList(statement.NotAction).map(() => "NotAction")]
         .filter((action) => String(action).includes("*") || action === "NotAction")
-        .map((action) => ({ rule: "no-wildcard-actions", resource: resourceKey(resource), message: `allows ${action}` })),
+        .map((action) => ({ rule: "no-wildcard-actions", resource: resourceKey(resource), message: `allows ${action}${source}` })),
     ),
+};
+
+/** `*`, or an ARN whose every part after the service is a wildcard (`arn:aws:logs:*:*:*`). */
+const everyResource = (resource: unknown) => resource === "*" || /^arn:[^:]+:[^:]+(:\*?)*:\*$/.test(String(resource));
+
+const noWildcardResources: Rule = {
+  id: "no-wildcard-resources",
+  follows: "AwsSolutions-IAM5",
+  description: "No policy, managed ones included, allows anything on every resource (`*`, `arn:aws:logs:*:*:*`, or NotResource).",
+  check: (evaluation) =>
+    allowStatements(evaluation)
+      .filter(({ statement }) => asList(statement.Resource).some(everyResource) || statement.NotResource !== undefined)
+      .map(({ resource, source, statement }) => ({
+        rule: "no-wildcard-resources",
+        resource: resourceKey(resource),
+        message: `allows ${asList(statement.Action ?? statement.NotAction).join(", ")} on ${statement.NotResource ? "all but " : ""}${asList(statement.Resource ?? statement.NotResource).join(", ")}${source}`,
+      })),
+};
+
+const noAwsManagedPolicies: Rule = {
+  id: "no-aws-managed-policies",
+  follows: "AwsSolutions-IAM4",
+  description: "No role carries an AWS managed policy: they are written for every account, not this app, and AWS may widen them.",
+  check: (evaluation) =>
+    ofType(evaluation, "aws:iam/role:Role").flatMap((role) =>
+      asList(role.inputs.managedPolicyArns)
+        .map(String)
+        .filter(isAwsManaged)
+        .map((arn) => ({
+          rule: "no-aws-managed-policies",
+          resource: resourceKey(role),
+          message: `carries ${arn}${AWS_MANAGED_POLICIES[arn] ? "" : " (its document is unknown to these rules)"}`,
+        })),
+    ),
+};
+
+/** A log group of this account that no resource in the graph owns: what "any other group" means. */
+const FOREIGN_LOG_GROUP = `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/aws/lambda/someone-elses-function`;
+
+const logGroupArn = (evaluation: Evaluation, name: string) =>
+  referencedBy(evaluation, "aws:cloudwatch/logGroup:LogGroup", "name", name)?.outputs.arn ?? `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${name}`;
+
+const lambdaLogsOwnGroup: Rule = {
+  id: "lambda-logs-own-group",
+  description:
+    "Every Lambda function's role may create streams in and write to its own log group (judged by the simulator), and to no other: not the API's access log, not another function's, not one outside the app.",
+  check: (evaluation) =>
+    ofType(evaluation, "aws:lambda/function:Function").flatMap((fn) => {
+      const role = referencedBy(evaluation, "aws:iam/role:Role", "arn", fn.inputs.role);
+      const own = fn.inputs.loggingConfig?.logGroup ?? `/aws/lambda/${fn.outputs.name}`;
+      const finding = (message: string) => ({ rule: "lambda-logs-own-group", resource: resourceKey(fn), message });
+      if (!role) return [finding(`its role ${fn.inputs.role} is not in the graph`)];
+      const others = [
+        ...ofType(evaluation, "aws:cloudwatch/logGroup:LogGroup").filter((group) => group.inputs.name !== own).map((group) => group.outputs.arn as string),
+        FOREIGN_LOG_GROUP,
+      ];
+      // CreateLogStream and PutLogEvents are authorized on the stream (Service Authorization Reference), CreateLogGroup on the group.
+      const may = (action: string, groupArn: string) => {
+        const resource = action === "logs:CreateLogGroup" ? groupArn : `${groupArn}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
+        return decideForRole(evaluation, role, { action, resource }) === "Allowed";
+      };
+      try {
+        return [
+          ...["logs:CreateLogStream", "logs:PutLogEvents"].filter((action) => !may(action, logGroupArn(evaluation, own))).map((action) => finding(`may not ${action} into its own log group ${own}`)),
+          ...others.flatMap((groupArn) =>
+            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"].filter((action) => may(action, groupArn)).map((action) => finding(`may ${action} into ${groupArn}`)),
+          ),
+        ];
+      } catch (error) {
+        return [finding(`cannot be judged: ${(error as Error).message}`)];
+      }
+    }),
 };
 
 const bucketsOf = (evaluation: Evaluation) => [...ofType(evaluation, "aws:s3/bucket:Bucket"), ...ofType(evaluation, "aws:s3/bucketV2:BucketV2")];
@@ -123,6 +216,75 @@ const identityPoolNoGuests: Rule = {
       .map((pool) => ({ rule: "identity-pool-no-guests", resource: resourceKey(pool), message: "allows unauthenticated identities" })),
 };
 
-export const RULES: Rule[] = [noWildcardActions, bucketPublicAccessBlock, bucketTlsOnly, apiAccessLogs, userPoolPasswordPolicy, identityPoolNoGuests];
+const identityPoolTokenCheck: Rule = {
+  id: "identity-pool-token-check",
+  description: "Every identity pool asks its user pools about each token (serverSideTokenCheck): a signed-out, disabled or deleted user's copied id token mints no credentials.",
+  check: (evaluation) =>
+    ofType(evaluation, "aws:cognito/identityPool:IdentityPool").flatMap((pool) =>
+      asList(pool.inputs.cognitoIdentityProviders)
+        .filter((provider: any) => provider.serverSideTokenCheck !== true)
+        .map((provider: any) => ({ rule: "identity-pool-token-check", resource: resourceKey(pool), message: `does not check tokens of ${provider.providerName}` })),
+    ),
+};
+
+/** Incomplete multipart uploads older than this are abandoned: a browser or CLI resumes within hours. */
+const MAX_MULTIPART_DAYS = 7;
+
+const bucketLifecycle: Rule = {
+  id: "bucket-lifecycle",
+  description: `Every bucket aborts incomplete multipart uploads within ${MAX_MULTIPART_DAYS} days, and a versioned one expires noncurrent versions: nothing a user abandons or deletes is billed forever.`,
+  check: (evaluation) =>
+    bucketsOf(evaluation).flatMap((bucket) => {
+      const rules = ofType(evaluation, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        .filter((configuration) => configuration.inputs.bucket === bucket.outputs.bucket)
+        .flatMap((configuration) => asList(configuration.inputs.rules) as Record<string, any>[])
+        .filter((rule) => rule.status === "Enabled" && !rule.filter?.prefix && !rule.filter?.and && !rule.filter?.tag);
+      const versioned = ofType(evaluation, "aws:s3/bucketVersioning:BucketVersioning").some(
+        (versioning) => versioning.inputs.bucket === bucket.outputs.bucket && versioning.inputs.versioningConfiguration?.status === "Enabled",
+      );
+      const finding = (message: string) => ({ rule: "bucket-lifecycle", resource: resourceKey(bucket), message });
+      return [
+        ...(rules.some((rule) => rule.abortIncompleteMultipartUpload?.daysAfterInitiation <= MAX_MULTIPART_DAYS)
+          ? []
+          : [finding(`keeps incomplete multipart uploads longer than ${MAX_MULTIPART_DAYS} days`)]),
+        ...(versioned && !rules.some((rule) => rule.noncurrentVersionExpiration?.noncurrentDays > 0) ? [finding("is versioned and keeps noncurrent versions forever")] : []),
+      ];
+    }),
+};
+
+export const RULES: Rule[] = [
+  noWildcardActions,
+  noWildcardResources,
+  noAwsManagedPolicies,
+  lambdaLogsOwnGroup,
+  bucketPublicAccessBlock,
+  bucketTlsOnly,
+  bucketLifecycle,
+  apiAccessLogs,
+  userPoolPasswordPolicy,
+  identityPoolNoGuests,
+  identityPoolTokenCheck,
+];
 
 export const findings = (evaluation: Evaluation): Finding[] => RULES.flatMap((rule) => rule.check(evaluation));
+
+const productionEmailSender: Rule = {
+  id: "production-email-sender",
+  description:
+    "A production user pool sends its email through SES: Cognito's own sender has a small daily quota, past which confirmation codes stop. Set SES_FROM_ADDRESS and SES_IDENTITY_ARN in .env.<stage>.",
+  check: (evaluation) =>
+    evaluation.app.protect
+      ? ofType(evaluation, "aws:cognito/userPool:UserPool")
+          .filter((pool) => pool.inputs.emailConfiguration?.emailSendingAccount !== "DEVELOPER")
+          .map((pool) => ({
+            rule: "production-email-sender",
+            resource: resourceKey(pool),
+            message: `sends with Cognito's default email quota: set SES_FROM_ADDRESS and SES_IDENTITY_ARN in .env.${evaluation.app.stage}`,
+          }))
+      : [],
+};
+
+/** What deserves a look before a deploy but does not make it unsafe: `npm run plan` prints them and still exits 0. */
+export const WARNINGS: Rule[] = [productionEmailSender];
+
+export const warnings = (evaluation: Evaluation): Finding[] => WARNINGS.flatMap((rule) => rule.check(evaluation));
