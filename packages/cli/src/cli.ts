@@ -2,8 +2,10 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { CliError, UsageError } from "./cli-error";
-import { FEDERATED_PROVIDERS, checkFederatedOptions, federatedSignIn, isFederatedProvider, tokenExpiresAt } from "./federation";
-import { DEFAULT_OUTPUTS_FILE, OUTPUT_NAMES, loadOutputs, outputEnvName, type Outputs } from "./outputs";
+import { FEDERATED_PROVIDERS, isFederatedProvider } from "@iam-auth-api/client/providers";
+import { OUTPUT_NAMES, clientSettings, outputEnvName, viteEnv } from "@iam-auth-api/client/settings";
+import { checkFederatedOptions, federatedSignIn, tokenExpiresAt } from "./federation";
+import { DEFAULT_OUTPUTS_FILE, loadOutputs, type Outputs } from "./outputs";
 import { appSettings, currentSession } from "./session";
 import { CACHE_DIR_ENV } from "./session-store";
 import { progress, readSecret, type Io } from "./terminal";
@@ -184,16 +186,15 @@ const COMMANDS: Record<string, (context: Context) => Promise<void>> = {
     const format = context.options.format ?? "json";
     if (format !== "json" && format !== "env") throw new UsageError(`--format is json or env, not "${format}"`);
     const outputs = await context.outputs();
-    const settings = {
-      region: outputs.get("Region"),
-      apiUrl: outputs.get("Api"),
-      userPoolId: outputs.get("UserPool"),
-      userPoolClientId: outputs.get("UserPoolClient"),
-      identityPoolId: outputs.get("IdentityPool"),
-      bucket: outputs.get("Bucket"),
-    };
-    const env = Object.entries(settings).map(([key, value]) => `${key.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}=${value}`);
-    context.io.stdout.write(format === "env" ? `${env.join("\n")}\n` : `${JSON.stringify(settings, null, 2)}\n`);
+    const settings = clientSettings({
+      Api: outputs.get("Api"),
+      Region: outputs.get("Region"),
+      UserPool: outputs.get("UserPool"),
+      UserPoolClient: outputs.get("UserPoolClient"),
+      IdentityPool: outputs.get("IdentityPool"),
+      Bucket: outputs.get("Bucket"),
+    });
+    context.io.stdout.write(format === "env" ? viteEnv(settings) : `${JSON.stringify(settings, null, 2)}\n`);
   },
 };
 

@@ -1,21 +1,6 @@
+import { FEDERATED_PROVIDERS, auth0ProviderName, jwtClaims, twitterLoginsValue, type FederatedProvider } from "@iam-auth-api/client/providers";
 import { CliError, UsageError } from "./cli-error";
 import type { FederatedSignIn } from "./session-store";
-
-/**
- * The providers `login --provider` accepts, each with the name the identity pool knows it by (the
- * key of the `Logins` map, as AWS documents it) and the token it takes. Auth0, an OIDC issuer, has
- * no fixed name: its key is the tenant's domain, read from the id_token's `iss`.
- */
-export const FEDERATED_PROVIDERS = {
-  twitter: { label: "Twitter", providerName: "api.twitter.com", token: "OAuth 1.0a access token" },
-  auth0: { label: "Auth0", providerName: undefined, token: "id_token" },
-  google: { label: "Google", providerName: "accounts.google.com", token: "id_token" },
-  facebook: { label: "Facebook", providerName: "graph.facebook.com", token: "access token" },
-  apple: { label: "Apple", providerName: "appleid.apple.com", token: "id_token" },
-  amazon: { label: "Amazon", providerName: "www.amazon.com", token: "access token" },
-} as const;
-
-export type FederatedProvider = keyof typeof FEDERATED_PROVIDERS;
 
 export interface FederatedLoginOptions {
   token: string;
@@ -23,10 +8,6 @@ export interface FederatedLoginOptions {
   tokenSecret?: string;
   /** Auth0 only: the domain to use instead of the one in the id_token's `iss`. */
   domain?: string;
-}
-
-export function isFederatedProvider(name: string): name is FederatedProvider {
-  return Object.hasOwn(FEDERATED_PROVIDERS, name);
 }
 
 /** The option mistakes that need no token to spot: checked before the token is typed, and again by `federatedSignIn`. */
@@ -50,8 +31,7 @@ export function federatedSignIn(provider: FederatedProvider, options: FederatedL
     method: "federated",
     provider,
     providerName: providerNameFor(provider, options, claims),
-    // The identity pool takes both halves of Twitter's OAuth 1.0a access token in one value, joined by ";".
-    token: provider === "twitter" ? `${options.token};${options.tokenSecret}` : options.token,
+    token: provider === "twitter" ? twitterLoginsValue(options.token, options.tokenSecret!) : options.token,
   };
   const expiresAt = tokenExpiresAt(signIn);
   if (expiresAt !== undefined && expiresAt <= Date.now()) {
@@ -89,27 +69,10 @@ export function refusedFederatedLogin(signIn: FederatedSignIn, identityPool: str
 function providerNameFor(provider: FederatedProvider, options: FederatedLoginOptions, claims: Record<string, unknown> | undefined): string {
   const fixed = FEDERATED_PROVIDERS[provider].providerName;
   if (fixed) return fixed;
-  if (options.domain !== undefined) return withoutScheme(options.domain);
+  if (options.domain !== undefined) return auth0ProviderName(options.domain);
   const issuer = claims?.iss;
   if (typeof issuer !== "string" || !issuer.startsWith("https://")) {
     throw new CliError("InvalidToken", "The Auth0 id_token has no https `iss` claim to take the domain from: pass --domain <your-tenant.auth0.com>.");
   }
-  return withoutScheme(issuer);
-}
-
-/** `https://my-tenant.us.auth0.com/` → `my-tenant.us.auth0.com`: how the identity pool names an OIDC issuer. */
-function withoutScheme(url: string): string {
-  return url.replace(/^https:\/\//, "").replace(/\/+$/, "");
-}
-
-/** A JWT's payload, unverified: the identity pool verifies the signature; the client only reads `iss` and `exp`. */
-function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
-    return typeof claims === "object" && claims !== null && !Array.isArray(claims) ? claims : undefined;
-  } catch {
-    return undefined;
-  }
+  return auth0ProviderName(issuer);
 }

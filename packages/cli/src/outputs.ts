@@ -1,16 +1,8 @@
 import { readFile } from "node:fs/promises";
+import { OUTPUT_NAMES, outputEnvName, type OutputName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
 
-/** The values `sst.config.ts` returns; `sst deploy` and `sst dev` write them to `.sst/outputs.json`. */
-export const OUTPUT_NAMES = ["Api", "Region", "UserPool", "UserPoolClient", "IdentityPool", "Bucket"] as const;
-export type OutputName = (typeof OUTPUT_NAMES)[number];
-
 export const DEFAULT_OUTPUTS_FILE = ".sst/outputs.json";
-
-/** `UserPoolClient` → `IAM_API_USER_POOL_CLIENT`: one environment variable per output overrides the file. */
-export function outputEnvName(name: OutputName): string {
-  return `IAM_API_${name.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase()}`;
-}
 
 export interface Outputs {
   /** The output's value, or a CliError naming it and what writes it. */

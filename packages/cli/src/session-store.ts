@@ -2,7 +2,7 @@ import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { CliError } from "./cli-error";
-import type { FederatedProvider } from "./federation";
+import type { FederatedProvider } from "@iam-auth-api/client/providers";
 
 /** Signed in to the app's user pool with SRP; the tokens renew with the refresh token. */
 export interface UserPoolSignIn {

@@ -1,5 +1,7 @@
+import { userPoolProviderName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
-import { FEDERATED_PROVIDERS, logInAgainWith, refusedFederatedLogin, tokenExpiresAt } from "./federation";
+import { FEDERATED_PROVIDERS } from "@iam-auth-api/client/providers";
+import { logInAgainWith, refusedFederatedLogin, tokenExpiresAt } from "./federation";
 import type { Logins } from "./identity-pool";
 import type { Outputs } from "./outputs";
 import { readSession, sessionFile, writeSession, type Session, type SignIn } from "./session-store";
@@ -19,11 +21,6 @@ export function appSettings(outputs: Outputs): AppSettings {
     userPoolClient: outputs.get("UserPoolClient"),
     identityPool: outputs.get("IdentityPool"),
   };
-}
-
-/** The identity pool's name for this app's user pool, as the key of its `Logins` map. */
-export function userPoolProviderName(region: string, userPool: string): string {
-  return `cognito-idp.${region}.amazonaws.com/${userPool}`;
 }
 
 function loginsFor(settings: AppSettings, signIn: SignIn): Logins {
