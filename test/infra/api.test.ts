@@ -1,7 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { apiRoutes, single } from "../harness/graph";
 import { resolveHandler } from "../harness/handlers";
-import { decideWithResourcePolicy } from "../harness/iam";
+import { decideForRole, decideWithResourcePolicy, identityPolicies } from "../harness/iam";
+import { isAwsManaged } from "../harness/managed-policies";
+import { ACCOUNT_ID, REGION } from "../harness/mocks";
 import { STAGES, useEvaluation } from "./fixtures";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -60,6 +62,47 @@ describe.each(STAGES)("HTTP API (%s)", (stage) => {
     expect(logGroup?.type, "access log destination").toBe("aws:cloudwatch/logGroup:LogGroup");
     expect(accessLog.format, "access log format").toMatch(/\$context\.requestId/);
     expect(Number(logGroup?.inputs.retentionInDays), "access log retentionInDays").toBeGreaterThan(0);
+  });
+
+  describe("Lambda logs", () => {
+    const accessLog = () => app().resources.find((resource) => resource.outputs.arn === single(app(), "aws:apigatewayv2/stage:Stage").inputs.accessLogSettings.destinationArn)!;
+    const ownLogGroup = (lambda: { inputs: Record<string, any> }) =>
+      app().resources.find((resource) => resource.type === "aws:cloudwatch/logGroup:LogGroup" && resource.inputs.name === lambda.inputs.loggingConfig?.logGroup);
+    /** CreateLogStream and PutLogEvents are authorized on the stream they touch. */
+    const stream = (groupArn: string) => `${groupArn}:log-stream:2026/11/26/[$LATEST]0123456789abcdef`;
+
+    test("each route's Lambda may write to its own log group", () => {
+      for (const { routeKey, lambda, role } of apiRoutes(app())) {
+        const group = ownLogGroup(lambda);
+        expect(group, `${routeKey} Lambda's own log group`).toBeDefined();
+        for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {
+          expect(decideForRole(app(), role, { action, resource: stream(group!.outputs.arn) }), `${routeKey} ${action} into its own group`).toBe("Allowed");
+        }
+      }
+    });
+
+    test("no route's Lambda may write to the API's access log, another route's group, or any other", () => {
+      const others = (lambda: { inputs: Record<string, any> }) => [
+        accessLog().outputs.arn,
+        ...apiRoutes(app()).map((route) => ownLogGroup(route.lambda)!.outputs.arn).filter((arn) => arn !== ownLogGroup(lambda)!.outputs.arn),
+        `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/aws/lambda/another-app`,
+      ];
+      for (const { routeKey, lambda, role } of apiRoutes(app())) {
+        for (const groupArn of others(lambda)) {
+          for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {
+            expect(decideForRole(app(), role, { action, resource: stream(groupArn) }), `${routeKey} ${action} into ${groupArn}`).not.toBe("Allowed");
+          }
+          expect(decideForRole(app(), role, { action: "logs:CreateLogGroup", resource: groupArn }), `${routeKey} logs:CreateLogGroup`).not.toBe("Allowed");
+        }
+      }
+    });
+
+    test("Lambda roles carry no AWS managed policy (SST's AWSLambdaBasicExecutionRole is replaced)", () => {
+      for (const { routeKey, role } of apiRoutes(app())) {
+        const managed = identityPolicies(app(), role).map(({ name }) => name).filter(isAwsManaged);
+        expect(managed, `${routeKey} Lambda role's AWS managed policies`).toEqual([]);
+      }
+    });
   });
 
   test("Lambda roles trust the Lambda service and no one in the account", async () => {

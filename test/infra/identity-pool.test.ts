@@ -22,11 +22,19 @@ describe.each(STAGES)("Cognito identity pool (%s)", (stage) => {
     const userPool = single(app(), "aws:cognito/userPool:UserPool");
     const client = single(app(), "aws:cognito/userPoolClient:UserPoolClient");
     expect(identityPool().inputs.cognitoIdentityProviders, "cognitoIdentityProviders").toEqual([
-      { providerName: `cognito-idp.${REGION}.amazonaws.com/${userPool.outputs.id}`, clientId: client.outputs.id },
+      { providerName: `cognito-idp.${REGION}.amazonaws.com/${userPool.outputs.id}`, clientId: client.outputs.id, serverSideTokenCheck: true },
     ]);
     expect(identityPool().inputs.supportedLoginProviders ?? {}, "supportedLoginProviders").toEqual({});
     expect(identityPool().inputs.openidConnectProviderArns ?? [], "openidConnectProviderArns").toEqual([]);
     expect(identityPool().inputs.samlProviderArns ?? [], "samlProviderArns").toEqual([]);
+  });
+
+  test("asks the user pool about every token: revoked sessions mint no credentials", () => {
+    // Without the check, a copied id token keeps minting credentials after a global sign-out,
+    // an admin disabling the user, or the user's deletion, until the token expires.
+    for (const provider of identityPool().inputs.cognitoIdentityProviders) {
+      expect(provider.serverSideTokenCheck, `serverSideTokenCheck for ${provider.providerName}`).toBe(true);
+    }
   });
 
   test("attaches the pool's own roles to this pool", () => {

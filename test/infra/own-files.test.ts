@@ -25,6 +25,17 @@ describe.each(STAGES)("per-user files, as an identity pool user (%s)", (stage) =
     }
   });
 
+  test("Alice may write her files only in the STANDARD storage class", () => {
+    const ownFile = () => `${bucketArn()}/${ownFilesPrefix(ALICE)}notes/today.txt`;
+    // No x-amz-storage-class header: S3 stores the object as STANDARD.
+    expect(asAlice("s3:PutObject", ownFile()), "s3:PutObject without x-amz-storage-class").toBe("Allowed");
+    expect(asAlice("s3:PutObject", ownFile(), { "s3:x-amz-storage-class": "STANDARD" }), "s3:PutObject as STANDARD").toBe("Allowed");
+    // Classes that bill a minimum duration or retrieval: DEEP_ARCHIVE 180 days, GLACIER 90, *_IA 30.
+    for (const storageClass of ["DEEP_ARCHIVE", "GLACIER", "GLACIER_IR", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "REDUCED_REDUNDANCY"]) {
+      expect(asAlice("s3:PutObject", ownFile(), { "s3:x-amz-storage-class": storageClass }), `s3:PutObject as ${storageClass}`).not.toBe("Allowed");
+    }
+  });
+
   test("Alice may list her own prefix", () => {
     for (const prefix of [ownFilesPrefix(ALICE), `${ownFilesPrefix(ALICE)}notes/`]) {
       expect(asAlice("s3:ListBucket", bucketArn(), { "s3:prefix": prefix }), `s3:ListBucket prefix ${prefix}`).toBe("Allowed");

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { Evaluation, PlannedResource } from "../harness/evaluation";
-import { single } from "../harness/graph";
-import { findings, RULES } from "../harness/rules";
+import { apiRoutes, single } from "../harness/graph";
+import { findings, RULES, WARNINGS, warnings } from "../harness/rules";
 import { STAGES, useEvaluation } from "./fixtures";
 
 describe.each(STAGES)("security rules (%s)", (stage) => {
@@ -17,12 +17,14 @@ describe.each(STAGES)("security rules (%s)", (stage) => {
 describe("each rule catches its violation", () => {
   const app = useEvaluation({ stage: "production" });
   /** What the named rule newly finds in a copy of the graph with one resource changed. */
-  const findingsAfter = (rule: string, type: string, mutate: (resource: PlannedResource, copy: Evaluation) => void) => {
+  const findingsAfterChange = (rule: string, mutate: (copy: Evaluation) => void) => {
     const copy: Evaluation = structuredClone(app());
-    mutate(single(copy, type), copy);
+    mutate(copy);
     const before = new Set(findings(app()).map((finding) => JSON.stringify(finding)));
     return findings(copy).filter((finding) => finding.rule === rule && !before.has(JSON.stringify(finding)));
   };
+  const findingsAfter = (rule: string, type: string, mutate: (resource: PlannedResource, copy: Evaluation) => void) =>
+    findingsAfterChange(rule, (copy) => mutate(single(copy, type), copy));
   const editPolicy = (text: string, edit: (policy: { Statement: Record<string, any>[] }) => void) => {
     const policy = JSON.parse(text);
     edit(policy);
@@ -32,10 +34,15 @@ describe("each rule catches its violation", () => {
   test("every rule is exercised below", () => {
     expect(RULES.map((rule) => rule.id).sort()).toEqual([
       "api-access-logs",
+      "bucket-lifecycle",
       "bucket-public-access-block",
       "bucket-tls-only",
       "identity-pool-no-guests",
+      "identity-pool-token-check",
+      "lambda-logs-own-group",
+      "no-aws-managed-policies",
       "no-wildcard-actions",
+      "no-wildcard-resources",
       "user-pool-password-policy",
     ]);
   });
@@ -56,6 +63,97 @@ describe("each rule catches its violation", () => {
       role.inputs.inlinePolicies[0].policy = editPolicy(role.inputs.inlinePolicies[0].policy, (policy) => {
         policy.Statement[0] = { Effect: "Allow", NotAction: "iam:*", Resource: "*" };
       });
+    });
+    expect(caught).toHaveLength(1);
+  });
+
+  /** SST 4.17.1's default for a Function role: the managed policy the app removes. */
+  const BASIC_EXECUTION_ROLE = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+  const filesRole = (copy: Evaluation) => apiRoutes(copy).find((route) => route.routeKey === "GET /files")!.role;
+  /** What the named rule newly finds after `mutate` changes the copy's files Lambda role. */
+  const findingsAfterFilesRole = (rule: string, mutate: (role: PlannedResource) => void) => findingsAfterChange(rule, (copy) => mutate(filesRole(copy)));
+
+  test("no-wildcard-actions: a Lambda's log policy widened to logs:*", () => {
+    const caught = findingsAfterChange("no-wildcard-actions", (copy) => {
+      const logs = copy.resources.find((resource) => resource.type === "aws:iam/rolePolicy:RolePolicy" && resource.inputs.role === filesRole(copy).outputs.name)!;
+      logs.inputs.policy = editPolicy(logs.inputs.policy, (policy) => {
+        policy.Statement[0].Action = "logs:*";
+      });
+    });
+    expect(caught.map((finding) => finding.message)).toEqual(["allows logs:*"]);
+  });
+
+  test("no-wildcard-resources: AWSLambdaBasicExecutionRole put back on a Lambda role (read inside the managed policy)", () => {
+    const caught = findingsAfterFilesRole("no-wildcard-resources", (role) => {
+      role.inputs.managedPolicyArns = [BASIC_EXECUTION_ROLE];
+    });
+    expect(caught.map((finding) => finding.message)).toEqual([
+      "allows logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents on * (managed AWSLambdaBasicExecutionRole)",
+    ]);
+  });
+
+  test("no-wildcard-resources: an inline grant on every log group", () => {
+    const caught = findingsAfterFilesRole("no-wildcard-resources", (role) => {
+      role.inputs.inlinePolicies[0].policy = editPolicy(role.inputs.inlinePolicies[0].policy, (policy) => {
+        policy.Statement.push({ Effect: "Allow", Action: "logs:PutLogEvents", Resource: "arn:aws:logs:*:*:*" });
+      });
+    });
+    expect(caught).toHaveLength(1);
+  });
+
+  test("no-aws-managed-policies: a managed policy on a Lambda role, known or not", () => {
+    const caught = findingsAfterFilesRole("no-aws-managed-policies", (role) => {
+      role.inputs.managedPolicyArns = [BASIC_EXECUTION_ROLE, "arn:aws:iam::aws:policy/AmazonS3FullAccess"];
+    });
+    expect(caught.map((finding) => finding.message)).toEqual([
+      `carries ${BASIC_EXECUTION_ROLE}`,
+      "carries arn:aws:iam::aws:policy/AmazonS3FullAccess (its document is unknown to these rules)",
+    ]);
+  });
+
+  test("lambda-logs-own-group: AWSLambdaBasicExecutionRole lets a Lambda write into the API's access log", () => {
+    const caught = findingsAfterFilesRole("lambda-logs-own-group", (role) => {
+      role.inputs.managedPolicyArns = [BASIC_EXECUTION_ROLE];
+    });
+    const accessLog = app().resources.find((resource) => resource.name === "ApiAccessLog")!.outputs.arn;
+    expect(caught.map((finding) => finding.message)).toContain(`may logs:PutLogEvents into ${accessLog}`);
+  });
+
+  test("lambda-logs-own-group: a Lambda that cannot write its own logs", () => {
+    const caught = findingsAfterChange("lambda-logs-own-group", (copy) => {
+      const role = filesRole(copy);
+      copy.resources = copy.resources.filter((resource) => !(resource.type === "aws:iam/rolePolicy:RolePolicy" && resource.inputs.role === role.outputs.name));
+    });
+    expect(caught.map((finding) => finding.message.replace(/ \/aws\/lambda\/.*/, ""))).toEqual([
+      "may not logs:CreateLogStream into its own log group",
+      "may not logs:PutLogEvents into its own log group",
+    ]);
+  });
+
+  test("bucket-lifecycle: no rule aborting multipart uploads", () => {
+    const caught = findingsAfter("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
+      configuration.inputs.rules = configuration.inputs.rules.filter((rule: Record<string, any>) => !rule.abortIncompleteMultipartUpload);
+    });
+    expect(caught.map((finding) => finding.message)).toEqual(["keeps incomplete multipart uploads longer than 7 days"]);
+  });
+
+  test("bucket-lifecycle: a versioned bucket that keeps every version forever", () => {
+    const caught = findingsAfter("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
+      configuration.inputs.rules = configuration.inputs.rules.filter((rule: Record<string, any>) => !rule.noncurrentVersionExpiration);
+    });
+    expect(caught.map((finding) => finding.message)).toEqual(["is versioned and keeps noncurrent versions forever"]);
+  });
+
+  test("bucket-lifecycle: rules limited to a prefix do not count", () => {
+    const caught = findingsAfter("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
+      for (const rule of configuration.inputs.rules) rule.filter = { prefix: "tmp/" };
+    });
+    expect(caught).toHaveLength(2);
+  });
+
+  test("identity-pool-token-check: the user pool's tokens not checked", () => {
+    const caught = findingsAfter("identity-pool-token-check", "aws:cognito/identityPool:IdentityPool", (pool) => {
+      delete pool.inputs.cognitoIdentityProviders[0].serverSideTokenCheck;
     });
     expect(caught).toHaveLength(1);
   });
@@ -112,5 +210,21 @@ describe("each rule catches its violation", () => {
       pool.inputs.allowUnauthenticatedIdentities = true;
     });
     expect(caught).toHaveLength(1);
+  });
+});
+
+describe("warnings (shown by `npm run plan`, not findings)", () => {
+  const production = useEvaluation({ stage: "production" });
+  const dev = useEvaluation({ stage: "dev" });
+
+  test("every warning is exercised below", () => {
+    expect(WARNINGS.map((rule) => rule.id)).toEqual(["production-email-sender"]);
+  });
+
+  test("production-email-sender: production sending with Cognito's quota, not dev", () => {
+    expect(warnings(production()).map((warning) => warning.message)).toEqual([
+      "sends with Cognito's default email quota: set SES_FROM_ADDRESS and SES_IDENTITY_ARN in .env.production",
+    ]);
+    expect(warnings(dev()), "dev warnings").toEqual([]);
   });
 });

@@ -1,8 +1,18 @@
 import { describe, expect, test } from "vitest";
 import { FILES_ROOT } from "../../packages/core/src/files";
+import type { Evaluation } from "../harness/evaluation";
 import { apiRoutes, single } from "../harness/graph";
 import { decideForRole, decideWithResourcePolicy, identityPolicies, sessionOf } from "../harness/iam";
 import { STAGES, useEvaluation } from "./fixtures";
+
+/** The bucket's enabled lifecycle rules that apply to every object (no prefix or tag filter). */
+function wholeBucketRules(app: Evaluation): Record<string, any>[] {
+  const configuration = single(app, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+  expect(configuration.inputs.bucket, "lifecycle configuration bucket").toBe(single(app, "aws:s3/bucket:Bucket").outputs.bucket);
+  return configuration.inputs.rules.filter(
+    (rule: Record<string, any>) => rule.status === "Enabled" && !rule.prefix && !rule.filter?.prefix && !rule.filter?.and && !rule.filter?.tag,
+  );
+}
 
 describe.each(STAGES)("uploads bucket (%s)", (stage) => {
   const app = useEvaluation({ stage });
@@ -32,6 +42,11 @@ describe.each(STAGES)("uploads bucket (%s)", (stage) => {
       });
       expect(decision, `${action} without TLS`).toBe("ExplicitlyDenied");
     }
+  });
+
+  test("aborts incomplete multipart uploads after 1 day", () => {
+    const abort = wholeBucketRules(app()).map((rule) => rule.abortIncompleteMultipartUpload?.daysAfterInitiation).filter(Boolean);
+    expect(abort, "abortIncompleteMultipartUpload.daysAfterInitiation of the whole-bucket rules").toEqual([1]);
   });
 
   describe("the files Lambda", () => {
@@ -65,5 +80,32 @@ describe.each(STAGES)("uploads bucket (%s)", (stage) => {
         expect(decision, `s3:ListBucket by the ${route.routeKey} Lambda`).not.toBe("Allowed");
       }
     });
+  });
+});
+
+describe("uploads bucket lifecycle and versions", () => {
+  const production = useEvaluation({ stage: "production" });
+  const dev = useEvaluation({ stage: "dev" });
+
+  test("production: a deleted or overwritten version is kept a bounded number of days, then expires", () => {
+    const days = wholeBucketRules(production()).map((rule) => rule.noncurrentVersionExpiration?.noncurrentDays).filter(Boolean);
+    expect(days, "noncurrentVersionExpiration.noncurrentDays").toHaveLength(1);
+    // Long enough to undo a mistake, short enough that a delete becomes real within a billing quarter.
+    expect(days[0], "noncurrent days").toBeGreaterThanOrEqual(7);
+    expect(days[0], "noncurrent days").toBeLessThanOrEqual(90);
+    expect(
+      wholeBucketRules(production()).some((rule) => rule.expiration?.expiredObjectDeleteMarker === true),
+      "a rule removes delete markers left with no versions behind them",
+    ).toBe(true);
+  });
+
+  test("production: the lifecycle rules stay with the retained bucket", () => {
+    expect(single(production(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete, "lifecycle retainOnDelete").toBe(true);
+  });
+
+  test("dev: no versions to expire, and nothing kept when the stage goes", () => {
+    expect(dev().resources.some((resource) => resource.type === "aws:s3/bucketVersioning:BucketVersioning"), "dev bucket versioning").toBe(false);
+    expect(wholeBucketRules(dev()).some((rule) => rule.noncurrentVersionExpiration), "dev noncurrentVersionExpiration").toBe(false);
+    expect(single(dev(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete, "lifecycle retainOnDelete").toBe(false);
   });
 });
