@@ -16,7 +16,8 @@ const ALL_PROVIDERS = {
     FACEBOOK_APP_ID: "123456789012345",
     APPLE_SERVICES_ID: "com.example.signin",
     AMAZON_APP_ID: "amzn1.application-oa2-client.0123456789abcdef",
-    AUTH0_DOMAIN: "https://my-tenant.us.auth0.com/",
+    // As pasted from Auth0's dashboard or its `iss`: scheme, capitals and the trailing slash.
+    AUTH0_DOMAIN: "https://My-Tenant.us.auth0.com/",
     AUTH0_CLIENT_ID: "auth0ClientId123",
   },
   secrets: { TwitterConsumerSecret: "tw-consumer-secret" },
@@ -44,6 +45,17 @@ describe("identity pool federation, every provider configured (dev)", () => {
     expect(oidc.inputs.url, "OIDC provider url").toBe("https://my-tenant.us.auth0.com");
     expect(oidc.inputs.clientIdLists, "OIDC provider client ids").toEqual(["auth0ClientId123"]);
     expect(identityPool(app()).inputs.openidConnectProviderArns, "openidConnectProviderArns").toEqual([oidc.outputs.arn]);
+  });
+
+  test("Auth0's issuer, its IAM provider URL and the Logins key agree", () => {
+    // Auth0 signs id_tokens with iss "https://<domain>/". Cognito matches iss to the Logins key, which
+    // is the IAM provider's URL without "https://": no trailing slash, lower case, nothing else.
+    const auth0Iss = "https://my-tenant.us.auth0.com/";
+    const url: string = single(app(), "aws:iam/openIdConnectProvider:OpenIdConnectProvider").inputs.url;
+    expect(url, "OIDC provider url").toMatch(/^https:\/\/[a-z0-9.-]+$/);
+    const loginsKey = url.slice("https://".length);
+    expect(loginsKey, "Logins key (the provider URL without https://)").toBe(new URL(auth0Iss).host);
+    expect(`https://${loginsKey}/`, "Auth0's iss for that Logins key").toBe(auth0Iss);
   });
 
   test("the user pool stays a provider, unchanged", () => {
