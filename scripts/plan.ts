@@ -1,13 +1,14 @@
 // `npm run plan -- --stage <stage>`: what `sst deploy` would create for a stage, evaluated offline
 // from the real sst.config.ts under Pulumi mocks (no AWS account), and the security rule findings.
-// Exits non-zero when a rule finds something.
+// Exits non-zero when a rule finds something; warnings are printed and leave the exit code alone.
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs, parseEnv } from "node:util";
 import type { Evaluation, PlannedResource } from "../test/harness/evaluation";
 import { evaluate } from "../test/harness/evaluate";
 import { childrenOf } from "../test/harness/graph";
 import { ACCOUNT_ID, REGION } from "../test/harness/mocks";
-import { findings, RULES } from "../test/harness/rules";
+import { AWS_MANAGED_POLICIES } from "../test/harness/managed-policies";
+import { findings, RULES, warnings } from "../test/harness/rules";
 
 /** Resources SST registers for its own bookkeeping: nothing is created in AWS for them. */
 const BOOKKEEPING = new Set(["pulumi:pulumi:Stack", "sst:sst:LinkRef"]);
@@ -18,7 +19,10 @@ const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.
 function nameOf(evaluation: Evaluation, value: string): string {
   const target = evaluation.resources.find((resource) => resource.outputs.arn === value || resource.outputs.id === value);
   if (target) return target.name;
-  const within = evaluation.resources.find((resource) => resource.outputs.arn && value.startsWith(`${resource.outputs.arn}/`));
+  // `bucket-arn/key` for objects, `log-group-arn:*` for a log group's streams.
+  const within = evaluation.resources.find(
+    (resource) => resource.outputs.arn && (value.startsWith(`${resource.outputs.arn}/`) || value.startsWith(`${resource.outputs.arn}:`)),
+  );
   if (within) return `${within.name}${value.slice(within.outputs.arn.length)}`;
   const api = evaluation.resources.find((resource) => resource.outputs.executionArn && value.startsWith(resource.outputs.executionArn));
   return api ? `${api.name}${value.slice(api.outputs.executionArn.length)}` : value;
@@ -42,14 +46,27 @@ function principals(principal: unknown): string {
 }
 
 /** One line per statement: `Allow s3:GetObject on Uploads/private/… if …`. */
-function statements(evaluation: Evaluation, policyText: string, indent: string): string[] {
-  return JSON.parse(policyText).Statement.map((statement: Record<string, any>) => {
+function statements(evaluation: Evaluation, policy: string | { Statement: Record<string, any>[] }, indent: string): string[] {
+  return asList((typeof policy === "string" ? JSON.parse(policy) : policy).Statement).map((statement: any) => {
     const actions = asList(statement.Action ?? statement.NotAction).join(", ");
     const resources = asList(statement.Resource).map((resource) => nameOf(evaluation, String(resource))).join(", ");
     const who = statement.Principal ? ` for ${principals(statement.Principal)}` : "";
     const on = resources ? ` on ${resources}` : "";
     return `${indent}${statement.Effect} ${statement.NotAction ? "all but " : ""}${actions}${who}${on}${conditions(evaluation, statement.Condition)}`;
   });
+}
+
+/** `abort-incomplete-multipart-uploads (whole bucket): abort incomplete multipart uploads after 1 day`. */
+function lifecycleRule(rule: Record<string, any>): string {
+  const actions = [
+    rule.abortIncompleteMultipartUpload && `abort incomplete multipart uploads after ${rule.abortIncompleteMultipartUpload.daysAfterInitiation} day(s)`,
+    rule.expiration?.days && `expire objects after ${rule.expiration.days} day(s)`,
+    rule.expiration?.expiredObjectDeleteMarker && "remove delete markers with no versions left",
+    rule.noncurrentVersionExpiration && `delete noncurrent versions after ${rule.noncurrentVersionExpiration.noncurrentDays} day(s)`,
+    ...asList(rule.transitions).map((transition: any) => `move to ${transition.storageClass} after ${transition.days} day(s)`),
+  ].filter(Boolean);
+  const scope = rule.filter?.prefix ?? rule.prefix ? `prefix ${rule.filter?.prefix ?? rule.prefix}` : "whole bucket";
+  return `${rule.id} (${scope}${rule.status === "Enabled" ? "" : `, ${rule.status}`}): ${actions.join("; ") || "no action"}`;
 }
 
 /** The settings that matter for review, per resource type; one header line plus detail lines. */
@@ -71,14 +88,28 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
         summary: `${inputs.handler} · ${inputs.runtime} ${asList(inputs.architectures).join(",")} · ${inputs.memorySize} MB · ${inputs.timeout} s`,
         details: [],
       };
-    case "aws:iam/role:Role":
+    case "aws:iam/role:Role": {
+      const managed = asList(inputs.managedPolicyArns).map(String);
+      const rolePolicies = evaluation.resources.filter((candidate) => candidate.type === "aws:iam/rolePolicy:RolePolicy" && candidate.inputs.role === resource.outputs.name);
       return {
-        summary: `managed ${asList(inputs.managedPolicyArns).map((arn) => String(arn).split("/").pop()).join(", ") || "none"}`,
+        summary: `managed ${managed.map((arn) => arn.split("/").pop()).join(", ") || "none"}`,
         details: [
           ...statements(evaluation, inputs.assumeRolePolicy, `${indent}trust: `),
           ...asList(inputs.inlinePolicies).flatMap((entry: any) => statements(evaluation, entry.policy, `${indent}grant: `)),
+          ...rolePolicies.flatMap((rolePolicy) => statements(evaluation, rolePolicy.inputs.policy, `${indent}grant (${rolePolicy.name}): `)),
+          // What a managed policy allows is in its document, not its name.
+          ...managed.flatMap((arn) => {
+            const document = AWS_MANAGED_POLICIES[arn];
+            const label = `${indent}grant (managed ${arn.split("/").pop()}): `;
+            return document ? statements(evaluation, document, label) : [`${label}document unknown offline`];
+          }),
         ],
       };
+    }
+    case "aws:iam/rolePolicy:RolePolicy":
+      return { summary: `on role ${nameOf(evaluation, inputs.role)}`, details: statements(evaluation, inputs.policy, `${indent}`) };
+    case "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
+      return { summary: `on ${nameOf(evaluation, inputs.bucket)}`, details: asList(inputs.rules).map((rule: any) => `${indent}${lifecycleRule(rule)}`) };
     case "aws:s3/bucketPolicy:BucketPolicy":
       return { summary: `on ${nameOf(evaluation, inputs.bucket)}`, details: statements(evaluation, inputs.policy, `${indent}`) };
     case "aws:s3/bucket:Bucket":
@@ -101,8 +132,10 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
     case "aws:cognito/userPool:UserPool": {
       const policy = inputs.passwordPolicy ?? {};
       const classes = ["Lowercase", "Uppercase", "Numbers", "Symbols"].filter((kind) => policy[`require${kind}`]).join("+");
+      const email = inputs.emailConfiguration ?? {};
+      const sender = email.emailSendingAccount === "DEVELOPER" ? `SES ${email.fromEmailAddress} via ${email.sourceArn}` : `${email.emailSendingAccount ?? "COGNITO_DEFAULT"} (Cognito's daily quota)`;
       return {
-        summary: `usernames ${asList(inputs.usernameAttributes).join(",")} · passwords ≥${policy.minimumLength} ${classes} · deletion protection ${inputs.deletionProtection}`,
+        summary: `usernames ${asList(inputs.usernameAttributes).join(",")} · passwords ≥${policy.minimumLength} ${classes} · deletion protection ${inputs.deletionProtection} · email ${sender}`,
         details: [],
       };
     }
@@ -113,7 +146,10 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
       };
     case "aws:cognito/identityPool:IdentityPool": {
       const providers = [
-        ...asList(inputs.cognitoIdentityProviders).map((provider: any) => `${nameOf(evaluation, provider.providerName.split("/").pop())} client ${nameOf(evaluation, provider.clientId)}`),
+        ...asList(inputs.cognitoIdentityProviders).map(
+          (provider: any) =>
+            `${nameOf(evaluation, provider.providerName.split("/").pop())} client ${nameOf(evaluation, provider.clientId)} (token check ${provider.serverSideTokenCheck ? "on" : "OFF"})`,
+        ),
         ...Object.keys(inputs.supportedLoginProviders ?? {}),
         ...asList(inputs.openidConnectProviderArns).map((arn) => nameOf(evaluation, String(arn))),
       ];
@@ -151,6 +187,7 @@ function report(evaluation: Evaluation): string {
   const { app } = evaluation;
   const roots = evaluation.resources.filter((resource) => !resource.parent && !BOOKKEEPING.has(resource.type));
   const found = findings(evaluation);
+  const advised = warnings(evaluation);
   const awsResources = evaluation.resources.filter((resource) => resource.custom && resource.type.startsWith("aws:")).length;
   return [
     `${app.name} · stage ${app.stage} · removal ${app.removal}${app.protect ? " · protected from sst remove" : ""} · ${awsResources} AWS resources`,
@@ -162,8 +199,9 @@ function report(evaluation: Evaluation): string {
       .filter(([name]) => !name.startsWith("_"))
       .map(([name, value]) => `  ${name}: ${value}`),
     "",
-    `Security rules (${RULES.map((rule) => `${rule.id} ~ ${rule.follows}`).join(", ")})`,
+    `Security rules (${RULES.map((rule) => (rule.follows ? `${rule.id} ~ ${rule.follows}` : rule.id)).join(", ")})`,
     ...(found.length ? found.map((finding) => `  ✗ ${finding.rule}: ${finding.resource} ${finding.message}`) : ["  ✓ no findings"]),
+    ...(advised.length ? ["", "Warnings (the stage deploys, but look first)", ...advised.map((warning) => `  ⚠ ${warning.rule}: ${warning.resource} ${warning.message}`)] : []),
   ].join("\n");
 }
 
