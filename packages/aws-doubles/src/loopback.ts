@@ -28,7 +28,9 @@ import S3rver from "s3rver";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { handler as privateHandler } from "@iam-auth-api/functions/src/private";
 import { handler as publicHandler } from "@iam-auth-api/functions/src/public";
+import { type CorsRefusal, type LoopbackCors, preflightOf, serviceCors } from "./cors";
 import { createChallenge, createVerifier, type ServerChallenge, type Verifier } from "./srp-server";
+import { withClaims } from "./tokens";
 
 export const REGION = "us-east-1";
 export type Service = "cognitoIdp" | "cognitoIdentity" | "api" | "s3";
@@ -84,6 +86,12 @@ export interface Loopback {
   confirmationCode(email: string): Promise<string>;
   /** What S3 holds, key → content, bypassing every check. */
   storedObjects(): Promise<Map<string, string>>;
+  /** Preflights the API and S3 doubles refused, with the reason a browser would give. */
+  corsRefusals: CorsRefusal[];
+  /** From now on the API answers this identity 403, as when its role no longer grants execute-api:Invoke. */
+  denyApi(identityId: string): void;
+  /** As AdminUserGlobalSignOut: every refresh token issued to this user stops working. */
+  revokeSessions(email: string): Promise<void>;
   /** Calls cognito-local directly (admin operations, revocation), bypassing the front double. */
   cognitoLocal(operation: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
@@ -98,11 +106,19 @@ const PASSWORD_POLICY: Array<[RegExp, string]> = [
   [/[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/, "Password must have symbol characters"],
 ];
 
-export async function startLoopback(): Promise<Loopback> {
+export interface LoopbackOptions {
+  /** The app's CORS configuration, for browsers: without it the API and bucket answer no preflight. */
+  cors?: LoopbackCors;
+}
+
+const passwordPolicyViolation = (password: string | undefined) => PASSWORD_POLICY.find(([rule]) => !rule.test(password ?? ""))?.[1];
+
+export async function startLoopback(options: LoopbackOptions = {}): Promise<Loopback> {
   const workDir = await mkdtemp(join(tmpdir(), "iam-api-loopback-"));
   const requests: RecordedRequest[] = [];
   const faults: Array<{ service: Service; errorName?: string; message?: string }> = [];
   const servers: Server[] = [];
+  const corsRefusals: CorsRefusal[] = [];
 
   const cognitoLocal = await startCognitoLocal(workDir);
   const callCognitoLocal = (operation: string, body: Record<string, unknown>) => awsJson(cognitoLocal.url, `AWSCognitoIdentityProviderService.${operation}`, body);
@@ -135,10 +151,19 @@ export async function startLoopback(): Promise<Loopback> {
   }
 
   async function listen(service: Service, handle: (request: IncomingMessage, body: Buffer, response: ServerResponse) => Promise<unknown>): Promise<string> {
+    const cors = serviceCors(service, options.cors);
     const server = createServer(async (request, response) => {
       const body = await readBody(request);
       const target = String(request.headers["x-amz-target"] ?? "").split(".")[1];
       requests.push({ service, operation: target || `${request.method} ${request.url}`, body: body.toString("utf8") });
+      const preflight = preflightOf(request);
+      if (preflight) {
+        const answer = cors.preflight(preflight);
+        if (answer.refusal) corsRefusals.push({ service: service as CorsRefusal["service"], ...preflight, reason: answer.refusal });
+        response.writeHead(answer.status, answer.headers);
+        return response.end();
+      }
+      for (const [name, value] of Object.entries(cors.responseHeaders(request))) response.setHeader(name, value!);
       if (injectedFault(service, response)) return;
       try {
         await handle(request, body, response);
@@ -154,6 +179,16 @@ export async function startLoopback(): Promise<Loopback> {
   // ---- user pool: cognito-local plus SRP ----
   const verifiers = new Map<string, Verifier & { password: string }>();
   const challenges = new Map<string, { email: string; challenge: ServerChallenge }>();
+  /** Refresh token → who signed in and the sign-in's id, which Cognito puts in every token as origin_jti. */
+  const sessions = new Map<string, { email: string; originJti: string }>();
+  type Tokens = { IdToken: string; AccessToken: string; RefreshToken?: string };
+  /** Cognito's tokens name the sign-in they come from (origin_jti): that is what lets a client revoke them (Amplify checks for it). */
+  const revocable = (tokens: Tokens, refreshToken: string): Tokens => {
+    const session = sessions.get(refreshToken);
+    if (!session) return tokens;
+    const claims = { origin_jti: session.originJti };
+    return { ...tokens, IdToken: withClaims(tokens.IdToken, claims), AccessToken: withClaims(tokens.AccessToken, claims) };
+  };
 
   const cognitoIdpUrl = await listen("cognitoIdp", async (request, body, response) => {
     const operation = String(request.headers["x-amz-target"]).split(".")[1];
@@ -161,9 +196,28 @@ export async function startLoopback(): Promise<Loopback> {
     if (input.ClientId !== undefined && input.ClientId !== clientId) {
       return awsError(response, "ResourceNotFoundException", `User pool client ${input.ClientId} does not exist.`);
     }
+    if (operation === "SignUp" || operation === "ConfirmForgotPassword") {
+      const failed = passwordPolicyViolation(input.Password);
+      if (failed) return awsError(response, "InvalidPasswordException", `Password did not conform with policy: ${failed}`);
+    }
+    if (operation === "ConfirmForgotPassword") {
+      const answer = await relay(cognitoLocal.url, request, body);
+      const user = verifiers.get(input.Username);
+      // The new password replaces the SRP verifier too, or sign-in would still want the old one.
+      if (answer.status === 200 && user) verifiers.set(input.Username, { ...createVerifier(userPool, user.userIdForSrp, input.Password), password: input.Password });
+      response.writeHead(answer.status, answer.headers);
+      return response.end(answer.body);
+    }
+    if (operation === "ResendConfirmationCode") {
+      // cognito-local has no ResendConfirmationCode; its ForgotPassword issues and "emails" a new code
+      // that ConfirmSignUp then checks, which is what resending does.
+      const status = (await callCognitoLocal("AdminGetUser", { UserPoolId: userPool, Username: input.Username }).catch(() => undefined)) as { UserStatus: string } | undefined;
+      if (!status) return awsError(response, "UserNotFoundException", "Username/client id combination not found.");
+      if (status.UserStatus !== "UNCONFIRMED") return awsError(response, "InvalidParameterException", "User is already confirmed.");
+      await callCognitoLocal("ForgotPassword", { ClientId: clientId, Username: input.Username });
+      return json(response, 200, { CodeDeliveryDetails: { AttributeName: "email", DeliveryMedium: "EMAIL", Destination: maskEmail(input.Username) } });
+    }
     if (operation === "SignUp") {
-      const failed = PASSWORD_POLICY.find(([rule]) => !rule.test(input.Password ?? ""));
-      if (failed) return awsError(response, "InvalidPasswordException", `Password did not conform with policy: ${failed[1]}`);
       const answer = await relay(cognitoLocal.url, request, body);
       if (answer.status === 200) {
         const { UserSub } = JSON.parse(answer.body.toString("utf8"));
@@ -195,12 +249,15 @@ export async function startLoopback(): Promise<Loopback> {
       }
       // The proof checked out: cognito-local, which has no SRP, issues the tokens.
       const tokens = await callCognitoLocal("InitiateAuth", { ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: pending.email, PASSWORD: user.password } });
-      return json(response, 200, withExpiresIn({ ChallengeParameters: {}, AuthenticationResult: tokens.AuthenticationResult as { IdToken: string } }));
+      const result = tokens.AuthenticationResult as Tokens;
+      sessions.set(result.RefreshToken!, { email: pending.email, originJti: randomUUID() });
+      return json(response, 200, withExpiresIn({ ChallengeParameters: {}, AuthenticationResult: revocable(result, result.RefreshToken!) }));
     }
     if (operation === "InitiateAuth" && input.AuthFlow === "REFRESH_TOKEN_AUTH") {
       const answer = await relay(cognitoLocal.url, request, body);
       if (answer.status !== 200) return awsError(response, "NotAuthorizedException", "Refresh Token has been revoked");
-      return json(response, 200, withExpiresIn(JSON.parse(answer.body.toString("utf8"))));
+      const refreshed = JSON.parse(answer.body.toString("utf8")) as { AuthenticationResult: Tokens };
+      return json(response, 200, withExpiresIn({ ...refreshed, AuthenticationResult: revocable(refreshed.AuthenticationResult, input.AuthParameters?.REFRESH_TOKEN) }));
     }
     if (operation === "InitiateAuth") {
       return awsError(response, "InvalidParameterException", `${input.AuthFlow} flow not enabled for this client`);
@@ -340,6 +397,7 @@ export async function startLoopback(): Promise<Loopback> {
 
   // ---- API Gateway (HTTP API, IAM authorizer) in front of the real handlers ----
   const filesHandler = await realFilesHandler(s3rverUrl, bucket);
+  const deniedIdentities = new Set<string>();
   const apiUrl = await listen("api", async (request, body, response) => {
     const url = new URL(request.url ?? "/", "http://loopback");
     const routeKey = `${request.method} ${url.pathname}`;
@@ -348,6 +406,9 @@ export async function startLoopback(): Promise<Loopback> {
     const signed = await signer(request, body, "execute-api");
     if (!signed.credentials) return json(response, 403, { message: signed.error }, "application/json");
     const { identityId, amr } = signed.credentials;
+    if (deniedIdentities.has(identityId)) {
+      return json(response, 403, { message: `User: arn:aws:sts::123456789012:assumed-role/authenticated/CognitoIdentityCredentials is not authorized to perform: execute-api:Invoke on resource: ${routeKey}` }, "application/json");
+    }
     const event = {
       version: "2.0",
       routeKey,
@@ -369,6 +430,7 @@ export async function startLoopback(): Promise<Loopback> {
   });
 
   // ---- S3: the role's policy, then s3rver ----
+  const abortedUploads = new Set<string>();
   const s3Url = await listen("s3", async (request, body, response) => {
     const signed = await signer(request, body, "s3");
     if (!signed.credentials) return s3Error(response, "AccessDenied", signed.error);
@@ -378,9 +440,17 @@ export async function startLoopback(): Promise<Loopback> {
     const own = ownFilesPrefix(signed.credentials.identityId);
     const allowed =
       bucketName === bucket &&
-      (key ? key.startsWith(own) && ["GET", "PUT", "DELETE", "HEAD"].includes(request.method ?? "") : (url.searchParams.get("prefix") ?? "").startsWith(own));
+      (key ? key.startsWith(own) && ["GET", "PUT", "POST", "DELETE", "HEAD"].includes(request.method ?? "") : request.method === "GET" && (url.searchParams.get("prefix") ?? "").startsWith(own));
     if (!allowed) return s3Error(response, "AccessDenied", "Access Denied");
-    const { authorization: _, "x-amz-security-token": __, ...headers } = request.headers;
+    const uploadId = url.searchParams.get("uploadId");
+    if (uploadId && abortedUploads.has(uploadId)) return s3Error(response, "NoSuchUpload", "The specified upload does not exist.", 404);
+    if (uploadId && request.method === "DELETE") {
+      // AbortMultipartUpload, which s3rver lacks: the upload's parts can no longer be added or completed.
+      abortedUploads.add(uploadId);
+      response.writeHead(204);
+      return response.end();
+    }
+    const { authorization: _, "x-amz-security-token": __, origin: ___, ...headers } = request.headers;
     await forward(s3rverUrl, { ...request, headers } as IncomingMessage, body, response);
   });
 
@@ -398,6 +468,14 @@ export async function startLoopback(): Promise<Loopback> {
       for (let i = 0; i < times; i++) faults.push({ service });
     },
     confirmationCode: (email: string) => cognitoLocal.codeFor(email),
+    corsRefusals,
+    denyApi: (identityId: string) => deniedIdentities.add(identityId),
+    revokeSessions: async (email: string) => {
+      for (const [refreshToken, session] of sessions) {
+        // A token the user already revoked by signing out is refused again: nothing left to do for it.
+        if (session.email === email) await callCognitoLocal("RevokeToken", { ClientId: clientId, Token: refreshToken }).catch(() => undefined);
+      }
+    },
     cognitoLocal: callCognitoLocal,
     storedObjects: async () => {
       const { ListObjectsV2Command, GetObjectCommand } = await import("@aws-sdk/client-s3");
@@ -536,6 +614,12 @@ function withExpiresIn<T extends { AuthenticationResult?: { IdToken?: string; Ex
   return result;
 }
 
+/** How Cognito shows where it sent a code: m***@e***. */
+function maskEmail(email: string): string {
+  const [local, domain = ""] = email.split("@");
+  return `${local[0]}***@${domain[0] ?? ""}***`;
+}
+
 function json(response: ServerResponse, status: number, body: unknown, contentType = "application/x-amz-json-1.1"): void {
   response.writeHead(status, { "content-type": contentType });
   response.end(JSON.stringify(body));
@@ -546,8 +630,8 @@ function awsError(response: ServerResponse, name: string, message: string, statu
   response.end(JSON.stringify({ __type: name, message }));
 }
 
-function s3Error(response: ServerResponse, code: string, message: string): void {
-  response.writeHead(403, { "content-type": "application/xml" });
+function s3Error(response: ServerResponse, code: string, message: string, status = 403): void {
+  response.writeHead(status, { "content-type": "application/xml" });
   response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
 }
 
