@@ -1,0 +1,145 @@
+import {
+  emailQuotaReached,
+  sessionExpired,
+  throttled,
+  userNotConfirmed,
+  weakPassword,
+  wrongPassword,
+} from "@iam-auth-api/client/messages";
+import { Amplify } from "aws-amplify";
+import {
+  confirmResetPassword,
+  confirmSignUp,
+  fetchAuthSession,
+  getCurrentUser,
+  resendSignUpCode,
+  resetPassword,
+  signIn,
+  signOut,
+  signUp,
+} from "aws-amplify/auth";
+import { errorName, Problem, SessionExpired, SIGN_IN_AGAIN } from "./problem";
+import { settings } from "./settings";
+
+/** Amplify v6 against this app's own pools (no Amplify backend); tokens persist in localStorage, Amplify's default. */
+export function configureAuth(): void {
+  Amplify.configure({
+    Auth: {
+      Cognito: {
+        userPoolId: settings.userPoolId,
+        userPoolClientId: settings.userPoolClientId,
+        identityPoolId: settings.identityPoolId,
+        loginWith: { email: true },
+        signUpVerificationMethod: "code",
+        // Test only (loopback doubles), as the CLI's IAM_API_TEST_ENDPOINT_*: read right here so that in a
+        // real build, where Vite makes each `undefined`, the minifier drops the branch and the names.
+        ...(import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDP && { userPoolEndpoint: import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDP }),
+        ...(import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDENTITY && { identityPoolEndpoint: import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDENTITY }),
+      },
+    },
+  });
+}
+
+const CONFIRM = "enter the code from the email below, or choose Resend code";
+const RESET = "choose Forgot password? to reset it";
+
+type Operation = "SignUp" | "ConfirmSignUp" | "ResendConfirmationCode" | "SignIn" | "ForgotPassword" | "ConfirmForgotPassword";
+
+/** Cognito's refusals as the page words them; the CLI words the same cases from the same messages. */
+function cognitoProblem(error: unknown, operation: Operation, email: string): Problem {
+  const name = errorName(error);
+  const message = (error as Error)?.message ?? "";
+  const problem = (text: string) => new Problem(text);
+  switch (name) {
+    case "NotAuthorizedException":
+      if (/attempts exceeded/i.test(message)) return problem(throttled("Cognito", "PasswordAttemptsExceeded"));
+      return problem(wrongPassword(email, RESET));
+    case "UserNotConfirmedException":
+      return problem(userNotConfirmed(email, CONFIRM));
+    case "InvalidPasswordException":
+      return problem(weakPassword(message));
+    case "UsernameExistsException":
+      return problem(`An account for ${email} already exists: sign in, or ${RESET}.`);
+    case "CodeMismatchException":
+      return problem(`That confirmation code is not the one sent to ${email}: check the latest email and try again.`);
+    case "ExpiredCodeException":
+      return problem(`That confirmation code has expired: choose Resend code to get a new one.`);
+    case "LimitExceededException":
+      if (operation === "SignUp" || operation === "ResendConfirmationCode" || operation === "ForgotPassword") return problem(emailQuotaReached());
+      return problem(throttled("Cognito", name));
+    case "TooManyRequestsException":
+    case "TooManyFailedAttemptsException":
+      return problem(throttled("Cognito", name));
+    case "InvalidParameterException":
+      return problem(`Cognito refused the form (${message.replace(/\.$/, "")}): correct it and try again.`);
+    case "NetworkError":
+      return problem("Could not reach Cognito: check your network connection, then try again.");
+  }
+  return problem(`Cognito refused ${operation} (${name || "error"}: ${message.replace(/\.$/, "")}): try again, or reload the page.`);
+}
+
+async function cognito<T>(operation: Operation, email: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw cognitoProblem(error, operation, email);
+  }
+}
+
+export async function signUpWithEmail(email: string, password: string): Promise<void> {
+  await cognito("SignUp", email, () => signUp({ username: email, password, options: { userAttributes: { email } } }));
+}
+
+export async function confirmEmail(email: string, code: string): Promise<void> {
+  await cognito("ConfirmSignUp", email, () => confirmSignUp({ username: email, confirmationCode: code }));
+}
+
+export async function resendConfirmationCode(email: string): Promise<void> {
+  await cognito("ResendConfirmationCode", email, () => resendSignUpCode({ username: email }));
+}
+
+/** SRP sign-in (Amplify's default flow): the password never leaves the browser. */
+export async function signInWithPassword(email: string, password: string): Promise<"signedIn" | "unconfirmed"> {
+  const { nextStep } = await cognito("SignIn", email, () => signIn({ username: email, password }));
+  if (nextStep.signInStep === "DONE") return "signedIn";
+  if (nextStep.signInStep === "CONFIRM_SIGN_UP") return "unconfirmed";
+  // This pool has no MFA and no admin-created users, so no other step should come back.
+  throw new Problem(`Cognito asked for a sign-in step this page does not offer (${nextStep.signInStep}): sign in with the iam-api CLI instead.`);
+}
+
+export function unconfirmed(email: string): Problem {
+  return new Problem(userNotConfirmed(email, CONFIRM));
+}
+
+export async function sendPasswordResetCode(email: string): Promise<void> {
+  await cognito("ForgotPassword", email, () => resetPassword({ username: email }));
+}
+
+export async function resetPasswordWithCode(email: string, code: string, newPassword: string): Promise<void> {
+  await cognito("ConfirmForgotPassword", email, () => confirmResetPassword({ username: email, confirmationCode: code, newPassword }));
+}
+
+/** The signed-in person's email, from the stored session, or undefined when nobody is signed in. */
+export async function currentEmail(): Promise<string | undefined> {
+  try {
+    await getCurrentUser();
+  } catch {
+    return undefined;
+  }
+  const session = await fetchAuthSession().catch(() => undefined);
+  const email = session?.tokens?.idToken?.payload.email;
+  if (typeof email === "string") return email;
+  // Tokens stored but no longer refreshable (revoked, or the refresh token expired): start over.
+  await forgetSession();
+  throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
+}
+
+/** Revokes the refresh token at Cognito, then forgets the tokens and the AWS credentials. */
+export async function signOutAndForget(): Promise<void> {
+  await signOut();
+}
+
+/** Forgets a session that can no longer be used; revoking may fail when it has already been revoked. */
+export async function forgetSession(): Promise<void> {
+  await signOut().catch(() => undefined);
+}

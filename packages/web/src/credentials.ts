@@ -1,0 +1,50 @@
+import { sessionExpired } from "@iam-auth-api/client/messages";
+import { needsRenewal } from "@iam-auth-api/client/renewal";
+import { fetchAuthSession } from "aws-amplify/auth";
+import { AwsClient } from "aws4fetch";
+import { errorName, Problem, SessionExpired, SIGN_IN_AGAIN } from "./problem";
+import { settings } from "./settings";
+
+/** Attempts per signed request, the first included: 5xx and 429 answers are retried with backoff (as the CLI's). */
+const MAX_ATTEMPTS = 3;
+
+export interface SignedIdentity {
+  identityId: string;
+  /** Signs for API Gateway (service execute-api). */
+  api: AwsClient;
+  /** Signs for S3. */
+  s3: AwsClient;
+}
+
+let signers: { accessKeyId: string; identity: SignedIdentity } | undefined;
+
+/**
+ * The signed-in identity and signers holding its temporary AWS credentials. Amplify keeps the
+ * credentials in memory and reuses them (a warm call is one request); they are renewed before they
+ * expire, which Amplify itself would only do after 50 minutes whatever their lifetime.
+ */
+export async function signedIdentity(): Promise<SignedIdentity> {
+  let session = await authSession(false);
+  if (session.credentials && needsRenewal(session.credentials.expiration)) session = await authSession(true);
+  const { credentials, identityId } = session;
+  if (!credentials || !identityId) throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
+  if (signers?.accessKeyId !== credentials.accessKeyId) {
+    const signer = (service: string) => new AwsClient({ ...credentials, service, region: settings.region, retries: MAX_ATTEMPTS - 1 });
+    signers = { accessKeyId: credentials.accessKeyId, identity: { identityId, api: signer("execute-api"), s3: signer("s3") } };
+  }
+  return signers.identity;
+}
+
+async function authSession(forceRefresh: boolean) {
+  try {
+    return await fetchAuthSession({ forceRefresh });
+  } catch (error) {
+    if (errorName(error) === "NetworkError") throw new Problem("Could not reach Cognito to renew your credentials: check your network connection, then try again.");
+    throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
+  }
+}
+
+/** Drops the signers with the credentials they hold; Amplify's `signOut` forgets its own copy. */
+export function forgetSigners(): void {
+  signers = undefined;
+}

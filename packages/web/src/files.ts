@@ -1,0 +1,154 @@
+import { noSuchFile, storageDenied } from "@iam-auth-api/client/messages";
+import { ownFilesPrefix } from "@iam-auth-api/core/files";
+import type { AwsClient } from "aws4fetch";
+import { listFiles } from "./api";
+import { signedIdentity } from "./credentials";
+import { Problem, SIGN_IN_AGAIN } from "./problem";
+import { settings } from "./settings";
+
+/**
+ * Files above this size go up in parts of this size (S3's minimum part is 5 MiB): a failed part is
+ * retried alone, and each part's request stays short enough for temporary credentials.
+ */
+export const PART_SIZE = 8 * 1024 * 1024;
+
+export type Progress = (sent: number, total: number) => void;
+
+/** RFC 3986 encoding of each key segment, as SigV4 canonicalises an S3 path. */
+function encodeKey(key: string): string {
+  return key
+    .split("/")
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join("/");
+}
+
+/**
+ * Virtual-hosted on AWS. Test only: path-style on a loopback endpoint set at build time, read right
+ * here so that a real build, where Vite makes it `undefined`, carries neither the branch nor the name.
+ */
+function objectUrl(key: string, query = ""): string {
+  const path = encodeKey(key) + query;
+  const testEndpoint = import.meta.env.VITE_TEST_ENDPOINT_S3;
+  if (testEndpoint) return `${testEndpoint.replace(/\/+$/, "")}/${settings.bucket}/${path}`;
+  return `https://${settings.bucket}.s3.${settings.region}.amazonaws.com/${path}`;
+}
+
+/** A name below your own prefix, as the CLI accepts it: relative, no `..`. */
+function ownKey(identityId: string, name: string): string {
+  if (!name || name.startsWith("/") || name.split("/").includes("..")) {
+    throw new Problem(`"${name}" is not a file name: rename the file, then upload it again.`);
+  }
+  return ownFilesPrefix(identityId) + name;
+}
+
+interface S3Answer {
+  status: number;
+  body: string;
+  etag: string | null;
+}
+
+/** S3's error `<Code>`, or the status when the body has none. */
+function s3Code(answer: S3Answer): string {
+  return /<Code>([^<]+)<\/Code>/.exec(answer.body)?.[1] ?? `HTTP ${answer.status}`;
+}
+
+function s3Problem(answer: S3Answer): Problem {
+  const code = s3Code(answer);
+  if (code === "AccessDenied") return new Problem(storageDenied(settings.bucket, "access", `sign out, then ${SIGN_IN_AGAIN}`));
+  if (answer.status === 403) return new Problem(storageDenied(settings.bucket, `the credentials (${code})`, `sign out, then ${SIGN_IN_AGAIN}`));
+  if (code === "NoSuchBucket") return new Problem(`Bucket ${settings.bucket} does not exist: this page may have been built for a removed stage; deploy it again.`);
+  return new Problem(`S3 failed (${code}): try again in a moment.`);
+}
+
+const unreachable = () => new Problem("Could not reach S3: check your network connection, then try again.");
+
+/**
+ * One signed S3 request through XMLHttpRequest, the one browser API that reports upload progress.
+ * The payload is not part of the signature (UNSIGNED-PAYLOAD, aws4fetch's S3 default), so a large
+ * file is never read into memory to be hashed.
+ */
+async function send(s3: AwsClient, method: string, url: string, body?: Blob, headers: Record<string, string> = {}, onProgress?: (sent: number) => void): Promise<S3Answer> {
+  const signed = await s3.sign(url, { method, headers });
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open(method, signed.url);
+    signed.headers.forEach((value, name) => request.setRequestHeader(name, value));
+    if (onProgress) request.upload.onprogress = (event) => onProgress(event.loaded);
+    request.onload = () => resolve({ status: request.status, body: request.responseText, etag: request.getResponseHeader("ETag") });
+    request.onerror = () => reject(unreachable());
+    request.send(body ?? null);
+  });
+}
+
+function expectOk(answer: S3Answer): S3Answer {
+  // CompleteMultipartUpload can fail with 200 and an <Error> body.
+  if (answer.status >= 300 || /<Error>/.test(answer.body)) throw s3Problem(answer);
+  return answer;
+}
+
+/** Uploads a file as `private/<your identity id>/<name>`, in parts when it is large; reports bytes sent. */
+export async function uploadFile(file: File, onProgress: Progress): Promise<void> {
+  const { identityId, s3 } = await signedIdentity();
+  const url = objectUrl(ownKey(identityId, file.name));
+  const contentType = { "content-type": file.type || "application/octet-stream" };
+  onProgress(0, file.size);
+  if (file.size <= PART_SIZE) {
+    expectOk(await send(s3, "PUT", url, file, contentType, (sent) => onProgress(sent, file.size)));
+    onProgress(file.size, file.size);
+    return;
+  }
+  const created = expectOk(await send(s3, "POST", `${url}?uploads`, undefined, contentType));
+  const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)?.[1];
+  if (!uploadId) throw new Problem("S3 started no multipart upload (no UploadId in its answer): try again in a moment.");
+  const upload = `uploadId=${encodeURIComponent(uploadId)}`;
+  try {
+    const parts: string[] = [];
+    for (let offset = 0; offset < file.size; offset += PART_SIZE) {
+      const number = parts.length + 1;
+      const part = expectOk(await send(s3, "PUT", `${url}?partNumber=${number}&${upload}`, file.slice(offset, offset + PART_SIZE), {}, (sent) => onProgress(offset + sent, file.size)));
+      if (!part.etag) throw new Problem(`S3 hid the ETag of part ${number} from this page: the bucket's CORS must expose ETag; deploy the app again.`);
+      parts.push(`<Part><PartNumber>${number}</PartNumber><ETag>${part.etag}</ETag></Part>`);
+    }
+    expectOk(await send(s3, "POST", `${url}?${upload}`, new Blob([`<CompleteMultipartUpload>${parts.join("")}</CompleteMultipartUpload>`]), { "content-type": "application/xml" }));
+    onProgress(file.size, file.size);
+  } catch (error) {
+    // Parts of an abandoned upload are billed until aborted (the bucket's lifecycle rule also aborts them after a day).
+    await send(s3, "DELETE", `${url}?${upload}`).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function signedFetch(s3: AwsClient, method: string, url: string): Promise<Response> {
+  try {
+    return await s3.fetch(url, { method });
+  } catch {
+    throw unreachable();
+  }
+}
+
+/** Your file's bytes. */
+export async function downloadFile(name: string): Promise<Blob> {
+  const { identityId, s3 } = await signedIdentity();
+  const response = await signedFetch(s3, "GET", objectUrl(ownKey(identityId, name)));
+  if (response.ok) return response.blob();
+  const answer = { status: response.status, body: await response.text(), etag: null };
+  // S3 answers 403, not 404, for a missing key when listing is allowed only under a prefix (this app's policy).
+  if (answer.status === 404 || (answer.status === 403 && !(await isListed(name)))) throw new Problem(noSuchFile(name, "the list shows the files you have"));
+  throw s3Problem(answer);
+}
+
+async function isListed(name: string): Promise<boolean> {
+  let cursor: string | undefined;
+  do {
+    const page = await listFiles(cursor);
+    if (page.files.some((file) => file.name === name)) return true;
+    cursor = page.nextCursor;
+  } while (cursor);
+  return false;
+}
+
+export async function deleteFile(name: string): Promise<void> {
+  const { identityId, s3 } = await signedIdentity();
+  const response = await signedFetch(s3, "DELETE", objectUrl(ownKey(identityId, name)));
+  if (!response.ok) throw s3Problem({ status: response.status, body: await response.text(), etag: null });
+}
