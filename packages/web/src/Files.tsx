@@ -93,8 +93,9 @@ export function Files({ report, clearError }: { report: (error: unknown) => void
   });
 
   return (
-    <section aria-labelledby="files-heading">
-      <h2 id="files-heading">Your files</h2>
+    // No accessible name on the section: "Your files" would also match the File field's label.
+    <section>
+      <h2>Your files</h2>
       <form className="upload" onSubmit={onUpload} aria-busy={Boolean(upload)}>
         <Field label="File" type="file" ref={fileInput} required />
         <button type="submit" disabled={Boolean(upload)}>
@@ -103,8 +104,10 @@ export function Files({ report, clearError }: { report: (error: unknown) => void
       </form>
       {upload && (
         <div className="progress">
-          <progress max={upload.total || 1} value={upload.sent} aria-label={`Uploading ${upload.name}`} />
-          <span>{upload.total ? Math.floor((upload.sent / upload.total) * 100) : 0}%</span>
+          <progress max={upload.total || 1} value={upload.sent} aria-label="Upload progress" />
+          <span>
+            {upload.name}: {upload.total ? Math.floor((upload.sent / upload.total) * 100) : 0}%
+          </span>
         </div>
       )}
       <Status message={notice} />

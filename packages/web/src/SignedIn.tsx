@@ -56,9 +56,9 @@ export function SignedIn({ email, onSignedOut }: { email: string; onSignedOut: (
 
   return (
     <>
-      <section aria-labelledby="you-heading">
+      <section>
         <div className="row">
-          <h2 id="you-heading">Signed in</h2>
+          <h2>Signed in</h2>
           <button type="button" onClick={signOut} disabled={signingOut}>
             Sign out
           </button>
