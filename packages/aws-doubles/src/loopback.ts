@@ -76,12 +76,16 @@ export interface Loopback {
   env: Record<string, string>;
   requests: RecordedRequest[];
   count(service?: Service): number;
+  /** Lifetime of the id and access tokens the user pool issues from now on (cognito-local's, an hour, when unset). */
+  tokenLifetimeMs?: number;
   /** Lifetime of the temporary credentials GetCredentialsForIdentity issues from now on. */
   credentialLifetimeMs: number;
   /** The next `times` requests to `service` fail with this AWS error (e.g. TooManyRequestsException). */
   failNext(service: Service, errorName: string, message: string, times?: number): void;
   /** The next `times` requests to `service` lose their connection before any response. */
   dropNext(service: Service, times?: number): void;
+  /** The next `times` requests to `service` get this HTTP answer (a 429 with Retry-After, a 500 with a JSON message…) instead of the double's. */
+  answerNext(service: Service, answer: { status: number; body?: string; headers?: Record<string, string> }, times?: number): void;
   /** The latest confirmation code cognito-local "emailed" to this address. */
   confirmationCode(email: string): Promise<string>;
   /** What S3 holds, key → content, bypassing every check. */
@@ -116,7 +120,7 @@ const passwordPolicyViolation = (password: string | undefined) => PASSWORD_POLIC
 export async function startLoopback(options: LoopbackOptions = {}): Promise<Loopback> {
   const workDir = await mkdtemp(join(tmpdir(), "iam-api-loopback-"));
   const requests: RecordedRequest[] = [];
-  const faults: Array<{ service: Service; errorName?: string; message?: string }> = [];
+  const faults: Array<{ service: Service; errorName?: string; message?: string; answer?: { status: number; body?: string; headers?: Record<string, string> } }> = [];
   const servers: Server[] = [];
   const corsRefusals: CorsRefusal[] = [];
 
@@ -145,7 +149,10 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     const index = faults.findIndex((fault) => fault.service === service);
     if (index < 0) return false;
     const [fault] = faults.splice(index, 1);
-    if (!fault.errorName) response.socket?.destroy();
+    if (fault.answer) {
+      response.writeHead(fault.answer.status, { "content-type": "application/json", ...fault.answer.headers });
+      response.end(fault.answer.body ?? "");
+    } else if (!fault.errorName) response.socket?.destroy();
     else awsError(response, fault.errorName, fault.message ?? "");
     return true;
   }
@@ -182,11 +189,19 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
   /** Refresh token → who signed in and the sign-in's id, which Cognito puts in every token as origin_jti. */
   const sessions = new Map<string, { email: string; originJti: string }>();
   type Tokens = { IdToken: string; AccessToken: string; RefreshToken?: string };
-  /** Cognito's tokens name the sign-in they come from (origin_jti): that is what lets a client revoke them (Amplify checks for it). */
+  /**
+   * Tokens as Cognito issues them: its issuer (Amplify derives the identity pool's Logins key from
+   * `iss`), and the sign-in they come from (origin_jti), which lets a client revoke them (Amplify checks for it).
+   */
   const revocable = (tokens: Tokens, refreshToken: string): Tokens => {
     const session = sessions.get(refreshToken);
     if (!session) return tokens;
-    const claims = { origin_jti: session.originJti };
+    const lifetime = loopback.tokenLifetimeMs;
+    const claims = {
+      iss: `https://${providerName}`,
+      origin_jti: session.originJti,
+      ...(lifetime !== undefined && { exp: Math.floor((Date.now() + lifetime) / 1000) }),
+    };
     return { ...tokens, IdToken: withClaims(tokens.IdToken, claims), AccessToken: withClaims(tokens.AccessToken, claims) };
   };
 
@@ -451,7 +466,12 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       return response.end();
     }
     const { authorization: _, "x-amz-security-token": __, origin: ___, ...headers } = request.headers;
-    await forward(s3rverUrl, { ...request, headers } as IncomingMessage, body, response);
+    const answer = await relay(s3rverUrl, { ...request, headers } as IncomingMessage, body);
+    // S3 answers 403, not 404, for a key that does not exist when the caller's s3:ListBucket has an
+    // s3:prefix condition, as this app's policy does: the condition key is absent from a GetObject.
+    if (answer.status === 404 && key && !uploadId && (request.method === "GET" || request.method === "HEAD")) return s3Error(response, "AccessDenied", "Access Denied");
+    response.writeHead(answer.status, answer.headers);
+    response.end(answer.body);
   });
 
   Object.assign(loopback, {
@@ -466,6 +486,9 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     },
     dropNext: (service: Service, times = 1) => {
       for (let i = 0; i < times; i++) faults.push({ service });
+    },
+    answerNext: (service: Service, answer: { status: number; body?: string; headers?: Record<string, string> }, times = 1) => {
+      for (let i = 0; i < times; i++) faults.push({ service, answer });
     },
     confirmationCode: (email: string) => cognitoLocal.codeFor(email),
     corsRefusals,

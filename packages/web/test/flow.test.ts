@@ -1,0 +1,106 @@
+import { randomBytes } from "node:crypto";
+import { ownFilesPrefix } from "@iam-auth-api/core/files";
+import { AwsClient } from "aws4fetch";
+import { afterEach, describe, expect, test } from "vitest";
+import { useWebApp } from "./fixture";
+import { button, captureSecrets, download, identityShown, openApp, signIn, signUp, storedInBrowser, upload } from "./ui";
+
+const app = useWebApp();
+afterEach(() => {
+  // Every preflight the page sent was admitted by infra/'s CORS, judged as a strict browser would.
+  expect(app().loopback.corsRefusals).toEqual([]);
+});
+
+describe("the whole flow in Chromium", () => {
+  test("sign up, confirm, sign in, identity and signed call shown, upload, list, download, delete, sign out", { timeout: 60_000 }, async () => {
+    const { loopback } = app();
+    const context = await app().newContext();
+    const page = await openApp(context);
+    const secrets = captureSecrets(page, loopback);
+    await signUp(page, loopback, "flow@example.com");
+    const identityId = await signIn(page, "flow@example.com");
+    await page.getByText(`Hello ${identityId}!`).waitFor();
+
+    const content = randomBytes(3000);
+    await upload(page, "notes.bin", content);
+    expect([...(await loopback.storedObjects()).keys()]).toEqual([`${ownFilesPrefix(identityId)}notes.bin`]);
+    expect(await download(page, "notes.bin")).toEqual(content);
+    await button(page, "Delete notes.bin").click();
+    await button(page, "Download notes.bin").waitFor({ state: "detached" });
+    expect((await loopback.storedObjects()).size).toBe(0);
+
+    // Signed in, the session is in the browser's storage: the check below can see secrets.
+    expect(await storedInBrowser(page)).toContain(secrets.tokens.at(-1));
+    const revocations = () => loopback.requests.filter((request) => request.operation === "RevokeToken").length;
+    await button(page, "Sign out").click();
+    await button(page, "Sign in").waitFor();
+    expect(revocations()).toBe(1);
+
+    const stored = await storedInBrowser(page);
+    const leftBehind = [...secrets.tokens, ...secrets.credentials.flatMap((c) => [c.secretAccessKey, c.sessionToken, c.accessKeyId])].filter((secret) => stored.includes(secret));
+    expect(secrets.tokens.length).toBeGreaterThanOrEqual(3);
+    expect(secrets.credentials.length).toBeGreaterThanOrEqual(1);
+    expect(leftBehind, "tokens or credentials still in localStorage, sessionStorage or IndexedDB after sign out").toEqual([]);
+    await context.close();
+  });
+
+  test("a reload keeps the session: no new sign-in", { timeout: 30_000 }, async () => {
+    const { loopback } = app();
+    const context = await app().newContext();
+    const page = await openApp(context);
+    await signUp(page, loopback, "reload@example.com");
+    const identityId = await signIn(page, "reload@example.com");
+    const signIns = () => loopback.requests.filter((request) => request.operation === "InitiateAuth").length;
+    const before = signIns();
+    await page.reload();
+    expect(await identityShown(page)).toBe(identityId);
+    await page.getByText(`Hello ${identityId}!`).waitFor();
+    expect(signIns()).toBe(before);
+    await context.close();
+  });
+
+  test("a second user neither sees nor can fetch the first user's file", { timeout: 40_000 }, async () => {
+    const { loopback } = app();
+    const first = await app().newContext();
+    const firstPage = await openApp(first);
+    await signUp(firstPage, loopback, "first@example.com");
+    const firstId = await signIn(firstPage, "first@example.com");
+    await upload(firstPage, "diary.txt", "dear diary");
+
+    const second = await app().newContext();
+    const secondPage = await openApp(second);
+    const secrets = captureSecrets(secondPage, loopback);
+    await signUp(secondPage, loopback, "second@example.com");
+    const secondId = await signIn(secondPage, "second@example.com");
+    expect(secondId).not.toBe(firstId);
+    await secondPage.getByText(/No files yet/).waitFor();
+    expect(await secondPage.getByText("diary.txt").count()).toBe(0);
+
+    // The second user's own credentials, as the page received them, asking for the first user's file.
+    const { accessKeyId, secretAccessKey, sessionToken } = secrets.credentials.at(-1)!;
+    const s3 = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: "s3", region: loopback.outputs.Region, retries: 0 });
+    const key = `${ownFilesPrefix(firstId)}diary.txt`;
+    const theirs = await s3.fetch(`${loopback.env.IAM_API_TEST_ENDPOINT_S3}/${loopback.outputs.Bucket}/${key}`);
+    expect(theirs.status).toBe(403);
+    const listing = await s3.fetch(`${loopback.env.IAM_API_TEST_ENDPOINT_S3}/${loopback.outputs.Bucket}?list-type=2&prefix=${encodeURIComponent(ownFilesPrefix(firstId))}`);
+    expect(listing.status).toBe(403);
+    await first.close();
+    await second.close();
+  });
+
+  test("a large file goes up in parts (multipart) and comes back whole", { timeout: 60_000 }, async () => {
+    const { loopback } = app();
+    const context = await app().newContext();
+    const page = await openApp(context);
+    await signUp(page, loopback, "large@example.com");
+    await signIn(page, "large@example.com");
+    const content = randomBytes(9 * 1024 * 1024);
+    const before = loopback.requests.length;
+    await upload(page, "large.bin", content);
+    const s3Calls = loopback.requests.slice(before).filter((request) => request.service === "s3").map((request) => request.operation.replace(/=[^&]+/g, ""));
+    expect(s3Calls.filter((call) => call.startsWith("POST")).length, "create and complete").toBe(2);
+    expect(s3Calls.filter((call) => /^PUT .*partNumber/.test(call)).length, "parts").toBe(2);
+    expect(await download(page, "large.bin")).toEqual(content);
+    await context.close();
+  });
+});
