@@ -1,3 +1,5 @@
+import { EMAIL_SENDING_OPERATIONS, emailQuotaReached, throttled } from "@iam-auth-api/client/messages";
+import { MAX_ATTEMPTS } from "@iam-auth-api/client/retry";
 import { CliError } from "./cli-error";
 
 /**
@@ -10,9 +12,7 @@ export const TEST_ENDPOINT_ENV = {
   s3: "IAM_API_TEST_ENDPOINT_S3",
 } as const;
 
-/** Attempts per request, first one included: network failures and throttling are retried with backoff. */
-export const MAX_ATTEMPTS = 3;
-
+/** The SDK's own retry strategy (jittered exponential backoff on throttling, 5xx and dropped connections), bounded like the API calls. */
 export function clientConfig(region: string, service: keyof typeof TEST_ENDPOINT_ENV, env: NodeJS.ProcessEnv) {
   const endpoint = env[TEST_ENDPOINT_ENV[service]] || undefined;
   return { region, endpoint, maxAttempts: MAX_ATTEMPTS };
@@ -34,16 +34,29 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The failures every AWS service shares, as one actionable line; undefined for service-specific ones. */
-export function commonAwsError(error: unknown, service: string): CliError | undefined {
+/** The attempts the SDK really made (its `$metadata`), for messages that count them. */
+function attemptsMade(error: unknown): number {
+  return (error as { $metadata?: { attempts?: number } })?.$metadata?.attempts ?? 1;
+}
+
+export function attemptsText(attempts: number): string {
+  return `${attempts} attempt${attempts === 1 ? "" : "s"}`;
+}
+
+/**
+ * The failures every AWS service shares, as one actionable line; undefined for service-specific ones.
+ * `operation` tells Cognito's email quota (LimitExceededException when sending a code) from throttling.
+ */
+export function commonAwsError(error: unknown, service: string, operation?: string): CliError | undefined {
   const network = networkErrorCode(error);
   if (network) {
-    return new CliError("NetworkError", `Could not reach ${service} (${network}) after ${MAX_ATTEMPTS} attempts: check your network connection and the Region output.`);
+    return new CliError("NetworkError", `Could not reach ${service} (${network}) after ${attemptsText(attemptsMade(error))}: check your network connection and the Region output.`);
   }
   const name = errorName(error);
-  if (THROTTLING_ERRORS.has(name)) {
-    return new CliError("Throttled", `${service} is throttling requests (${name}): wait a minute, then try again.`);
+  if (name === "LimitExceededException" && (EMAIL_SENDING_OPERATIONS as readonly string[]).includes(operation ?? "")) {
+    return new CliError("EmailQuota", emailQuotaReached());
   }
+  if (THROTTLING_ERRORS.has(name)) return new CliError("Throttled", throttled(service, name));
   if (name === "ResourceNotFoundException") {
     return new CliError(
       "StaleOutputs",

@@ -11,8 +11,9 @@ export class CliError extends Error {
   }
 }
 
+/** A mistake in the command line (exit 2); the router adds where that command's help is. */
 export class UsageError extends CliError {
   constructor(message: string) {
-    super("Usage", `${message} (see \`iam-api --help\`)`, 2);
+    super("Usage", message, 2);
   }
 }

@@ -1,363 +1,111 @@
-import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
-import { parseArgs } from "node:util";
+import { Command, CommanderError } from "commander";
+import { OUTPUT_NAMES, outputEnvName } from "@iam-auth-api/client/settings";
+import { TEST_ENDPOINT_ENV } from "./aws";
+import { CACHE_DIR_ENV } from "./cache-directory";
 import { CliError, UsageError } from "./cli-error";
-import { FEDERATED_PROVIDERS, isFederatedProvider } from "@iam-auth-api/client/providers";
-import { OUTPUT_NAMES, clientSettings, outputEnvName, viteEnv } from "@iam-auth-api/client/settings";
-import { checkFederatedOptions, federatedSignIn, tokenExpiresAt } from "./federation";
-import { DEFAULT_OUTPUTS_FILE, loadOutputs, type Outputs } from "./outputs";
-import { appSettings, currentSession } from "./session";
-import { CACHE_DIR_ENV } from "./session-store";
-import { progress, readSecret, type Io } from "./terminal";
+import type { Context } from "./context";
+import { TEST_RETRY_BASE_ENV } from "./http";
+import { DEFAULT_OUTPUTS_FILE, loadOutputs } from "./outputs";
+import { progress, type Io } from "./terminal";
 
-// Only light modules are imported above: each command loads its SDK client when it runs,
-// so `--help` and a cached `call` never pay for the Cognito or S3 clients.
+/**
+ * One module per command, imported only when that command runs (every one for the overview and
+ * unknown commands): a call never loads another command's code, nor an SDK client it does not use.
+ */
+const COMMANDS = {
+  signup: () => import("./commands/signup"),
+  confirm: () => import("./commands/confirm"),
+  login: () => import("./commands/login"),
+  logout: () => import("./commands/logout"),
+  whoami: () => import("./commands/whoami"),
+  call: () => import("./commands/call"),
+  upload: () => import("./commands/upload"),
+  ls: () => import("./commands/ls"),
+  download: () => import("./commands/download"),
+  rm: () => import("./commands/rm"),
+  config: () => import("./commands/config"),
+} satisfies Record<string, () => Promise<{ define(command: Command, context: Context): void }>>;
 
-const HELP = `iam-api: sign up, log in and call the IAM-authenticated API of this app.
+type CommandName = keyof typeof COMMANDS;
 
-Usage: iam-api <command> [arguments] [options]
+/** The first Node release this CLI supports; older ones are past end of life (Node 20: 2026-04-30). */
+const OLDEST_SUPPORTED_NODE = 22;
 
-Commands:
-  signup <email>              Create a user; the password is prompted without echo, or read from stdin
-  confirm <email> <code>      Confirm the user with the emailed code
-  confirm <email> --admin     Confirm with your own AWS credentials (as admin-confirm-sign-up)
-  login <email>               Sign in with SRP (the password never leaves this machine) and
-                              cache tokens and temporary AWS credentials
-  login --provider <name> --token <token|->
-                              Sign in with a provider's token instead: the credentials are cached
-                              and renewed the same way, until the token expires. The token:
-                                twitter: the access token, with --token-secret <secret|->
-                                auth0, google, apple: the id_token
-                                facebook, amazon: the access token
-                              - reads it from stdin (typed without echo), out of shell history
-                              --domain <domain>   auth0: the tenant domain, when the id_token's
-                                                  iss does not name it (e.g. a custom domain)
-  logout                      Revoke the refresh token and delete the cached credentials
-  whoami                      Same as \`call GET /private\`
-  call <METHOD> <path>        SigV4-signed request to the API; prints the body (status on stderr)
-                              --data <text|@file>   request body (JSON is sent as application/json)
-  upload <file> [name]        Store a file under your own prefix, private/<identityId>/
-  ls                          List your files
-  download <name> [file]      Fetch a file (to ./<name> by default, - for stdout)
-  rm <name>                   Delete a file
-  config [--format json|env]  The client settings a web or mobile app needs
-
-Options:
-  --outputs <file>  Deploy outputs to read (default ${DEFAULT_OUTPUTS_FILE}, written by \`npx sst deploy\` or \`npx sst dev\`)
-  --json            Machine-readable output on stdout; errors as JSON on stderr
-  -h, --help        This help
-
+const ENVIRONMENT_HELP = `
 Environment:
   ${OUTPUT_NAMES.map(outputEnvName).join(", ")}
-                    Override single outputs
-  ${CACHE_DIR_ENV}     Where credentials are cached (default: $XDG_CACHE_HOME/iam-api or ~/.cache/iam-api)
-  IAM_API_TEST_ENDPOINT_COGNITO_IDP, IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY, IAM_API_TEST_ENDPOINT_S3
-                    Tests and local emulators only: send Cognito and S3 requests to these URLs
+                    override single outputs
+  ${CACHE_DIR_ENV}  where credentials are cached (default: the per-user cache, see the README)
+  ${Object.values(TEST_ENDPOINT_ENV).join(", ")}, ${TEST_RETRY_BASE_ENV}
+                    tests and local emulators only: send Cognito and S3 requests to these URLs; retry sooner
 `;
 
-interface Context {
-  args: string[];
-  options: { outputs?: string; json: boolean; data?: string; admin: boolean; format?: string; provider?: string; token?: string; "token-secret"?: string; domain?: string };
-  env: NodeJS.ProcessEnv;
-  io: Io;
-  outputs(): Promise<Outputs>;
-  /** Prints the command's result: `json` with --json, else the text. */
-  print(json: unknown, text: string): void;
-  progress(label: string): () => void;
-}
-
-const COMMANDS: Record<string, (context: Context) => Promise<void>> = {
-  async signup(context) {
-    const email = emailArgument(context);
-    const { signUp } = await import("./user-pool");
-    const password = await newPassword(context, email);
-    const done = context.progress("Signing up");
-    const result = await signUp(userPoolSettings(await context.outputs()), email, password, context.env).finally(done);
-    context.print(
-      { email, ...result },
-      result.confirmed
-        ? `Signed up ${email}. Log in with: iam-api login ${email}`
-        : `Signed up ${email}. Confirm with the code sent to ${result.codeSentTo ?? "the address"}: iam-api confirm ${email} <code>  (or --admin with your AWS credentials)`,
-    );
-  },
-
-  async confirm(context) {
-    const email = emailArgument(context);
-    const code = context.args[2];
-    if (context.options.admin === (code !== undefined)) {
-      throw new UsageError(`Confirm with either the emailed code (confirm ${email} <code>) or --admin`);
-    }
-    const { adminConfirmSignUp, confirmSignUp } = await import("./user-pool");
-    const settings = userPoolSettings(await context.outputs());
-    const done = context.progress("Confirming");
-    await (code === undefined ? adminConfirmSignUp(settings, email, context.env) : confirmSignUp(settings, email, code, context.env)).finally(done);
-    context.print({ email, confirmed: true }, `Confirmed ${email}. Log in with: iam-api login ${email}`);
-  },
-
-  async login(context) {
-    const { provider, token, "token-secret": tokenSecret, domain } = context.options;
-    if (provider !== undefined) return federatedLogin(context, provider);
-    if (token !== undefined || tokenSecret !== undefined || domain !== undefined) {
-      throw new UsageError("--token, --token-secret and --domain go with --provider, e.g. `iam-api login --provider google --token -`");
-    }
-    const email = emailArgument(context);
-    const settings = appSettings(await context.outputs());
-    const password = await readSecret(context.io, `Password for ${email}: `);
-    const [{ signInWithSrp }, { startSession }] = await Promise.all([import("./user-pool"), import("./session")]);
-    const done = context.progress("Signing in");
-    const session = await signInWithSrp(settings, email, password, context.env)
-      .then((signIn) => startSession(settings, signIn, context.env))
-      .finally(done);
-    const until = new Date(session.credentials.expiresAt).toISOString();
-    context.print(
-      { email, identityId: session.identityId, credentialsExpireAt: until },
-      `Logged in as ${email} (identity ${session.identityId}); credentials renew automatically, next at ${until}.`,
-    );
-  },
-
-  async logout(context) {
-    const settings = appSettings(await context.outputs());
-    const [{ readSession, sessionFile, deleteSession }, { revokeRefreshToken }] = await Promise.all([import("./session-store"), import("./user-pool")]);
-    const file = sessionFile(context.env, settings.userPool);
-    const session = await readSession(file);
-    let revoked = false;
-    if (session?.signIn.method === "userPool") {
-      const done = context.progress("Revoking the refresh token");
-      // Deleting the local copy matters most; a revoke that fails must not keep the user logged in.
-      revoked = await revokeRefreshToken(settings, session.signIn, context.env).then(
-        () => true,
-        (error: CliError) => (context.io.stderr.write(`Warning: the refresh token was not revoked: ${error.message}\n`), false),
-      );
-      done();
-    }
-    const deleted = await deleteSession(file);
-    context.print({ loggedOut: deleted, revoked }, deleted ? `Logged out${revoked ? " (refresh token revoked)" : ""}; deleted ${file}.` : "Not logged in: nothing to do.");
-  },
-
-  async whoami(context) {
-    await signedCall(context, "GET", "/private");
-  },
-
-  async call(context) {
-    const [, method, path] = context.args;
-    if (!method || !path) throw new UsageError("call needs a method and a path, e.g. `iam-api call GET /private`");
-    if (!/^[A-Za-z]+$/.test(method)) throw new UsageError(`"${method}" is not an HTTP method`);
-    if (!path.startsWith("/")) throw new UsageError(`The path must start with / (got "${path}")`);
-    await signedCall(context, method.toUpperCase(), path);
-  },
-
-  async upload(context) {
-    const [, file, name] = context.args;
-    if (!file) throw new UsageError("upload needs a file, e.g. `iam-api upload notes.txt`");
-    const { uploadFile } = await import("./files");
-    const files = await filesContext(context);
-    const done = context.progress(`Uploading ${file}`);
-    const entry = await uploadFile(files, file, name).finally(done);
-    context.print(entry, `Uploaded ${file} (${entry.size} bytes) as ${entry.name} (key ${entry.key}).`);
-  },
-
-  async ls(context) {
-    const { listFiles } = await import("./files");
-    const listing = await listFiles(await filesContext(context));
-    const rows = listing.files.map((file) => `${String(file.size).padStart(10)}  ${file.lastModified ?? ""}  ${file.name}`);
-    context.print(listing, rows.length ? rows.join("\n") : "No files yet: store one with `iam-api upload <file>`.");
-  },
-
-  async download(context) {
-    const [, name, file] = context.args;
-    if (!name) throw new UsageError("download needs a file name, e.g. `iam-api download notes.txt`");
-    const { downloadFile } = await import("./files");
-    const files = await filesContext(context);
-    const target = file ?? basename(name);
-    const done = context.progress(`Downloading ${name}`);
-    const result = await downloadFile(files, name, target, context.io.stdout).finally(done);
-    if (target !== "-") context.print(result, `Downloaded ${name} to ${target}.`);
-  },
-
-  async rm(context) {
-    const [, name] = context.args;
-    if (!name) throw new UsageError("rm needs a file name, e.g. `iam-api rm notes.txt`");
-    const { removeFile } = await import("./files");
-    const result = await removeFile(await filesContext(context), name);
-    context.print(result, `Deleted ${name}.`);
-  },
-
-  async config(context) {
-    const format = context.options.format ?? "json";
-    if (format !== "json" && format !== "env") throw new UsageError(`--format is json or env, not "${format}"`);
-    const outputs = await context.outputs();
-    const settings = clientSettings({
-      Api: outputs.get("Api"),
-      Region: outputs.get("Region"),
-      UserPool: outputs.get("UserPool"),
-      UserPoolClient: outputs.get("UserPoolClient"),
-      IdentityPool: outputs.get("IdentityPool"),
-      Bucket: outputs.get("Bucket"),
-    });
-    context.io.stdout.write(format === "env" ? viteEnv(settings) : `${JSON.stringify(settings, null, 2)}\n`);
-  },
-};
-
-/** `login --provider`: the provider's token, traded for the same cached credentials as a user pool sign-in. */
-async function federatedLogin(context: Context, name: string): Promise<void> {
-  if (!isFederatedProvider(name)) throw new UsageError(`--provider is one of ${Object.keys(FEDERATED_PROVIDERS).join(", ")}, not "${name}"`);
-  if (context.args.length > 1) throw new UsageError(`login --provider takes no email address (got "${context.args[1]}")`);
-  const { label, token: kind } = FEDERATED_PROVIDERS[name];
-  const { token, "token-secret": tokenSecret, domain } = context.options;
-  if (token === undefined) throw new UsageError(`login --provider ${name} needs --token <${kind}> (or --token - to type or pipe it)`);
-  if (token === "-" && tokenSecret === "-") throw new UsageError("Only one of --token and --token-secret can be read from stdin");
-  checkFederatedOptions(name, { tokenSecret, domain });
-  const settings = appSettings(await context.outputs());
-  // "-" keeps the value out of shell history and the process list.
-  const orStdin = (value: string, what: string) => (value === "-" ? readSecret(context.io, `${what}: `, what) : value);
-  const signIn = federatedSignIn(name, {
-    token: await orStdin(token, `${label} ${kind}`),
-    tokenSecret: tokenSecret === undefined ? undefined : await orStdin(tokenSecret, `${label} access token secret`),
-    domain,
-  });
-  const { startSession } = await import("./session");
-  const done = context.progress(`Signing in with ${label}`);
-  const session = await startSession(settings, signIn, context.env).finally(done);
-  const until = new Date(session.credentials.expiresAt).toISOString();
-  const tokenExpiry = tokenExpiresAt(signIn);
-  const renewal =
-    tokenExpiry === undefined
-      ? `credentials renew automatically while ${label} accepts the token, next at ${until}`
-      : `credentials renew automatically until the ${label} ${kind} expires at ${new Date(tokenExpiry).toISOString()}, next at ${until}`;
-  context.print(
-    { provider: name, providerName: signIn.providerName, identityId: session.identityId, credentialsExpireAt: until },
-    `Logged in with ${label} (identity ${session.identityId}); ${renewal}.`,
-  );
-}
-
-async function signedCall(context: Context, method: string, path: string): Promise<void> {
-  const outputs = await context.outputs();
-  const api = outputs.get("Api");
-  const region = outputs.get("Region");
-  const session = await currentSession(appSettings(outputs), context.env);
-  const { signedApiRequest } = await import("./api");
-  const body = await requestBody(context.options.data);
-  const response = await signedApiRequest(api, region, session.credentials, { method, path, ...body });
-  const status = `${response.status} ${response.statusText}`.trim();
-
-  if (response.status === 403) {
-    throw new CliError(
-      "Forbidden",
-      `The API answered 403 to ${method} ${path}: usual causes are outputs of another stage or region (check ${DEFAULT_OUTPUTS_FILE} or --outputs), an identity that is not authenticated, or credentials from another identity pool; log in again with the current outputs. API said: ${response.body.slice(0, 200).replace(/\s+/g, " ")}`,
-    );
+/** The command named on the command line: the first word that is neither an option nor --outputs' value. */
+function commandName(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--outputs") i++;
+    else if (!argv[i].startsWith("-")) return argv[i];
   }
-  if (response.status === 429) throw new CliError("Throttled", `The API is throttling requests (429 to ${method} ${path}): wait a moment, then try again.`);
-
-  const parsed = response.contentType.includes("json") ? safeJson(response.body) : undefined;
-  if (context.options.json) {
-    context.io.stdout.write(`${JSON.stringify({ status: response.status, contentType: response.contentType, body: parsed ?? response.body })}\n`);
-  } else {
-    context.io.stderr.write(`HTTP ${status}\n`);
-    context.io.stdout.write(parsed === undefined ? ensureNewline(response.body) : `${JSON.stringify(parsed, null, 2)}\n`);
-  }
-  if (response.status >= 400) throw new CliError("HttpError", `${method} ${path} failed with HTTP ${status}.`);
+  return undefined;
 }
 
-async function requestBody(data: string | undefined): Promise<{ body?: string; contentType?: string }> {
-  if (data === undefined) return {};
-  let body = data;
-  if (data.startsWith("@")) {
-    try {
-      body = await readFile(data.slice(1), "utf8");
-    } catch {
-      throw new CliError("FileNotFound", `Cannot read ${data.slice(1)} for --data: pass an existing file after @, or the body itself.`);
-    }
-  }
-  return { body, contentType: safeJson(body) === undefined ? "text/plain; charset=utf-8" : "application/json" };
-}
+export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io, nodeVersion = process.version): Promise<number> {
+  // The SDK's own notice is seven lines on every command; ours is one (below).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+  const json = () => program.opts().json === true;
+  const name = commandName(argv);
+  let clearProgress: (() => void) | undefined;
 
-async function filesContext(context: Context) {
-  const outputs = await context.outputs();
-  const bucket = outputs.get("Bucket");
-  const settings = appSettings(outputs);
-  return { bucket, region: settings.region, session: await currentSession(settings, context.env), env: context.env };
-}
+  const program = new Command("iam-api")
+    .description("Sign up, log in and call the IAM-authenticated API of this app.")
+    .option("--outputs <file>", `deploy outputs to read (default ${DEFAULT_OUTPUTS_FILE}, written by \`npx sst deploy\` or \`npx sst dev\`)`)
+    .option("--json", "machine-readable output on stdout; errors as JSON on stderr")
+    .helpOption("-h, --help", "this help")
+    .helpCommand(false)
+    .addHelpText("after", ENVIRONMENT_HELP)
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text), outputError: () => {} })
+    .exitOverride();
 
-function userPoolSettings(outputs: Outputs) {
-  return { region: outputs.get("Region"), userPool: outputs.get("UserPool"), userPoolClient: outputs.get("UserPoolClient") };
-}
+  const context: Context = {
+    env,
+    io,
+    json,
+    outputs: (names) => loadOutputs(program.opts().outputs, env, names),
+    print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${text}\n`),
+    progress(label) {
+      const clear = progress(io, json(), label);
+      const done = () => {
+        if (clearProgress !== done) return;
+        clearProgress = undefined;
+        clear();
+      };
+      clearProgress = done;
+      return done;
+    },
+  };
 
-function emailArgument(context: Context): string {
-  const [command, email] = context.args;
-  if (!email) throw new UsageError(`${command} needs an email address, e.g. \`iam-api ${command} me@example.com\``);
-  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new UsageError(`"${email}" is not an email address`);
-  return email;
-}
-
-async function newPassword(context: Context, email: string): Promise<string> {
-  const password = await readSecret(context.io, `New password for ${email}: `);
-  if (context.io.stdin.isTTY && (await readSecret(context.io, "Repeat it: ")) !== password) {
-    throw new CliError("PasswordMismatch", "The two passwords differ: run signup again.");
-  }
-  return password;
-}
-
-function safeJson(text: string): unknown {
   try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function ensureNewline(text: string): string {
-  return text.endsWith("\n") || text === "" ? text : `${text}\n`;
-}
-
-export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
-  const json = argv.includes("--json");
-  try {
-    const { values, positionals } = parseArguments(argv);
-    if (values.help || positionals.length === 0) {
-      io.stdout.write(HELP);
-      return 0;
+    if (Number(/^v?(\d+)/.exec(nodeVersion)?.[1]) < OLDEST_SUPPORTED_NODE && !argv.includes("--json")) {
+      io.stderr.write(`iam-api: Node ${nodeVersion} is past its end of life and not supported: install Node ${OLDEST_SUPPORTED_NODE} or newer (this run goes on).\n`);
     }
-    const command = COMMANDS[positionals[0]];
-    if (!command) throw new UsageError(`Unknown command "${positionals[0]}"`);
-    let outputs: Promise<Outputs> | undefined;
-    await command({
-      args: positionals,
-      options: values,
-      env,
-      io,
-      outputs: () => (outputs ??= loadOutputs(values.outputs, env)),
-      print: (result, text) => io.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${text}\n`),
-      progress: (label) => progress(io, values.json, label),
-    });
+    const known = name !== undefined && Object.hasOwn(COMMANDS, name);
+    const names = (known ? [name] : Object.keys(COMMANDS)) as CommandName[];
+    const modules = await Promise.all(names.map((command) => COMMANDS[command]()));
+    names.forEach((command, index) => modules[index].define(program.command(command), context));
+    await program.parseAsync(name === undefined && argv.length === 0 ? ["--help"] : argv, { from: "user" });
     return 0;
   } catch (error) {
-    const failure = error instanceof CliError ? error : new CliError("Unexpected", `Unexpected error: ${(error as Error)?.message ?? String(error)}`);
-    io.stderr.write(json ? `${JSON.stringify({ error: { code: failure.code, message: failure.message } })}\n` : `iam-api: ${failure.message}\n`);
+    clearProgress?.();
+    if (error instanceof CommanderError && (error.code === "commander.helpDisplayed" || error.code === "commander.help")) return 0;
+    const failure =
+      error instanceof CommanderError
+        ? new UsageError(error.message.replace(/^error: /, "").replace(/\.$/, ""))
+        : error instanceof CliError
+          ? error
+          : new CliError("Unexpected", `Unexpected error: ${(error as Error)?.message ?? String(error)}`);
+    const message = failure instanceof UsageError ? `${failure.message} (see \`iam-api${name && Object.hasOwn(COMMANDS, name) ? ` ${name}` : ""} --help\`)` : failure.message;
+    io.stderr.write(json() || argv.includes("--json") ? `${JSON.stringify({ error: { code: failure.code, message } })}\n` : `iam-api: ${message}\n`);
     return failure.exitCode;
-  }
-}
-
-function parseArguments(argv: string[]) {
-  try {
-    const { values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        outputs: { type: "string" },
-        json: { type: "boolean", default: false },
-        data: { type: "string" },
-        admin: { type: "boolean", default: false },
-        format: { type: "string" },
-        provider: { type: "string" },
-        token: { type: "string" },
-        "token-secret": { type: "string" },
-        domain: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    return { values, positionals };
-  } catch (error) {
-    // Node's later lines say what to do, e.g. `--token=-XYZ` for a value that starts with a dash.
-    throw new UsageError((error as Error).message.replace(/\s*\n\s*/g, " "));
   }
 }

@@ -1,9 +1,10 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { noSuchFile, sessionExpired, storageDenied } from "@iam-auth-api/client/messages";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { listOwnFiles, type FileEntry } from "@iam-auth-api/core/list-files";
 import { TEST_ENDPOINT_ENV, clientConfig, commonAwsError, errorName, unexpectedAwsError } from "./aws";
@@ -38,12 +39,16 @@ export function ownKey(session: Session, name: string): string {
   return ownFilesPrefix(session.identityId) + name;
 }
 
+/**
+ * One PutObject of the file's bytes, read first: the SDK retries a request whose body is a buffer
+ * (a dropped connection, throttling, a 5xx), never one whose body is a stream it has consumed.
+ */
 export async function uploadFile(context: FilesContext, file: string, name = basename(file)): Promise<FileEntry> {
   const key = ownKey(context.session, name);
-  const size = await fileSize(file);
+  const body = await fileContent(file);
   const s3 = s3Client(context);
-  await send(context, name, () => s3.send(new PutObjectCommand({ Bucket: context.bucket, Key: key, Body: createReadStream(file), ContentLength: size })));
-  return { name, key, size };
+  await send(context, name, () => s3.send(new PutObjectCommand({ Bucket: context.bucket, Key: key, Body: body })));
+  return { name, key, size: body.length };
 }
 
 export async function listFiles(context: FilesContext): Promise<{ prefix: string; files: FileEntry[] }> {
@@ -74,12 +79,13 @@ export async function removeFile(context: FilesContext, name: string): Promise<{
   return { name, key };
 }
 
-async function fileSize(file: string): Promise<number> {
+async function fileContent(file: string): Promise<Buffer> {
   try {
-    const stats = await stat(file);
-    if (stats.isFile()) return stats.size;
+    if ((await stat(file)).isFile()) return await readFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ERR_FS_FILE_TOO_LARGE") throw new CliError("FileTooLarge", `${file} is larger than this CLI uploads in one request (2 GiB): upload it with the AWS CLI (\`aws s3 cp\`) instead.`);
+    if (code !== "ENOENT") throw error;
   }
   throw new CliError("FileNotFound", `${file} is not a file: pass the path of the file to upload.`);
 }
@@ -88,19 +94,37 @@ async function send<T>(context: FilesContext, name: string, operation: () => Pro
   try {
     return await operation();
   } catch (error) {
-    const code = errorName(error);
-    if (code === "NoSuchKey" || code === "NotFound") {
-      throw new CliError("FileNotFound", `There is no file "${name}" in your storage: \`iam-api ls\` lists your files.`);
-    }
-    if (code === "AccessDenied" || code === "Forbidden" || code === "InvalidAccessKeyId" || code === "ExpiredToken") {
-      throw new CliError(
-        "AccessDenied",
-        `S3 refused ${code === "AccessDenied" ? "access" : `the credentials (${code})`} to bucket ${context.bucket}: usually the Bucket output belongs to another stage or region, or the cached sign-in to another app; log in again with the current outputs.`,
-      );
-    }
-    if (code === "NoSuchBucket") {
-      throw new CliError("StaleOutputs", `Bucket ${context.bucket} does not exist: the outputs may belong to a removed stage; run \`npx sst deploy\`.`);
-    }
-    throw commonAwsError(error, SERVICE) ?? unexpectedAwsError(error, SERVICE);
+    throw await describe(context, name, error);
+  }
+}
+
+const LIST_HINT = "`iam-api ls` lists them";
+const SIGN_IN_AGAIN = "log in again with the current outputs";
+
+async function describe(context: FilesContext, name: string, error: unknown): Promise<CliError> {
+  const code = errorName(error);
+  if (code === "NoSuchKey" || code === "NotFound") return new CliError("FileNotFound", noSuchFile(name, LIST_HINT));
+  if (code === "AccessDenied" || code === "Forbidden") {
+    // S3 answers 403, not 404, for a missing key when the caller may list only under a prefix
+    // condition (this app's policy): a listing of exactly that key, which the policy allows, tells which.
+    if (name && (await isMissing(context, name))) return new CliError("FileNotFound", noSuchFile(name, LIST_HINT));
+    return new CliError("AccessDenied", storageDenied(context.bucket, "access", SIGN_IN_AGAIN));
+  }
+  if (code === "ExpiredToken") return new CliError("SessionExpired", sessionExpired("log in again with `iam-api login`"));
+  if (code === "InvalidAccessKeyId") return new CliError("AccessDenied", storageDenied(context.bucket, `the credentials (${code})`, SIGN_IN_AGAIN));
+  if (code === "NoSuchBucket") {
+    return new CliError("StaleOutputs", `Bucket ${context.bucket} does not exist: the outputs may belong to a removed stage; run \`npx sst deploy\`.`);
+  }
+  return commonAwsError(error, SERVICE) ?? unexpectedAwsError(error, SERVICE);
+}
+
+/** True when a listing of the caller's own prefix shows no object named `name`; false when that listing is refused too. */
+async function isMissing(context: FilesContext, name: string): Promise<boolean> {
+  const key = ownKey(context.session, name);
+  try {
+    const listing = await s3Client(context).send(new ListObjectsV2Command({ Bucket: context.bucket, Prefix: key, MaxKeys: 1 }));
+    return !(listing.Contents ?? []).some((object) => object.Key === key);
+  } catch {
+    return false;
   }
 }

@@ -1,36 +1,42 @@
 import { readFile } from "node:fs/promises";
-import { OUTPUT_NAMES, outputEnvName, type OutputName } from "@iam-auth-api/client/settings";
+import { outputEnvName, type OutputName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
 
 export const DEFAULT_OUTPUTS_FILE = ".sst/outputs.json";
 
-export interface Outputs {
-  /** The output's value, or a CliError naming it and what writes it. */
-  get(name: OutputName): string;
-  /** Every output that is set, for `config`. */
-  all(): Partial<Record<OutputName, string>>;
-}
+/** What the user pool's public operations need (sign-up, confirmation, sign-in). */
+export const USER_POOL_OUTPUTS = ["Region", "UserPool", "UserPoolClient"] as const satisfies OutputName[];
+/** What a cached session needs: it is renewed through the user pool and the identity pool. */
+export const SESSION_OUTPUTS = [...USER_POOL_OUTPUTS, "IdentityPool"] as const satisfies OutputName[];
 
-export async function loadOutputs(file: string | undefined, env: NodeJS.ProcessEnv): Promise<Outputs> {
+/**
+ * The outputs `names`, from the environment (`IAM_API_<NAME>`) or the outputs file; one error
+ * naming every missing one, so a single fix makes the command work.
+ */
+export async function loadOutputs<Name extends OutputName>(file: string | undefined, env: NodeJS.ProcessEnv, names: readonly Name[]): Promise<Record<Name, string>> {
   const path = file ?? DEFAULT_OUTPUTS_FILE;
   const fromFile = await readOutputsFile(path, file !== undefined);
-  const values: Partial<Record<OutputName, string>> = {};
-  for (const name of OUTPUT_NAMES) {
+  const values: Partial<Record<Name, string>> = {};
+  const missing: Name[] = [];
+  for (const name of names) {
     const value = env[outputEnvName(name)] || fromFile?.[name];
     if (typeof value === "string" && value.length > 0) values[name] = value;
+    else missing.push(name);
   }
-  return {
-    get(name) {
-      const value = values[name];
-      if (value !== undefined) return value;
-      const where = fromFile ? `is missing from ${path}` : `is not set (${path} does not exist)`;
-      throw new CliError(
-        "MissingOutput",
-        `The deploy output "${name}" ${where}: run \`npx sst deploy\` (or \`npx sst dev\`), which writes it, or set ${outputEnvName(name)}.`,
-      );
-    },
-    all: () => ({ ...values }),
-  };
+  if (missing.length > 0) {
+    const [quoted, envNames] = [missing.map((name) => `"${name}"`), missing.map(outputEnvName)];
+    const plural = missing.length > 1;
+    const where = fromFile ? `${plural ? "are" : "is"} missing from ${path}` : `${plural ? "are" : "is"} not set (${path} does not exist)`;
+    throw new CliError(
+      "MissingOutput",
+      `The deploy output${plural ? "s" : ""} ${list(quoted)} ${where}: run \`npx sst deploy\` (or \`npx sst dev\`), which writes ${plural ? "them" : "it"}, or set ${list(envNames)}.`,
+    );
+  }
+  return values as Record<Name, string>;
+}
+
+function list(items: string[]): string {
+  return items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}` : items[0];
 }
 
 async function readOutputsFile(path: string, explicit: boolean): Promise<Record<string, unknown> | undefined> {

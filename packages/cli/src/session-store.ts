@@ -1,8 +1,9 @@
-import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { homedir } from "node:os";
+import type { Stats } from "node:fs";
+import { chmod, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { CliError } from "./cli-error";
 import type { FederatedProvider } from "@iam-auth-api/client/providers";
+import { cacheDirectory } from "./cache-directory";
+import { CliError } from "./cli-error";
 
 /** Signed in to the app's user pool with SRP; the tokens renew with the refresh token. */
 export interface UserPoolSignIn {
@@ -48,17 +49,6 @@ export interface Session {
   credentials: TemporaryCredentials;
 }
 
-export const CACHE_DIR_ENV = "IAM_API_CACHE_DIR";
-
-/** The directory this CLI owns for cached sessions; kept at mode 0700. */
-export function cacheDirectory(env: NodeJS.ProcessEnv, platform = process.platform): string {
-  if (env[CACHE_DIR_ENV]) return env[CACHE_DIR_ENV];
-  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "iam-api");
-  if (platform === "darwin") return join(homedir(), "Library", "Caches", "iam-api");
-  if (platform === "win32" && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, "iam-api");
-  return join(homedir(), ".cache", "iam-api");
-}
-
 /** One file per user pool, so each stage (each has its own pool) keeps its own sign-in. */
 export function sessionFile(env: NodeJS.ProcessEnv, userPool: string): string {
   if (!/^[\w-]+$/.test(userPool)) {
@@ -67,13 +57,27 @@ export function sessionFile(env: NodeJS.ProcessEnv, userPool: string): string {
   return join(cacheDirectory(env), `${userPool}.json`);
 }
 
+/**
+ * The cached session, if any. Refused when another local user could have planted or read it: a
+ * directory writable by group or others or owned by someone else, a file with group/other bits or
+ * another owner. The file is opened first and checked through its handle, so it cannot be swapped in between.
+ */
 export async function readSession(file: string): Promise<Session | undefined> {
-  let text: string;
+  const directory = join(file, "..");
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    text = await readFile(file, "utf8");
+    handle = await open(file, "r");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
+  }
+  let text: string;
+  try {
+    checkPrivate(directory, await stat(directory), "directory");
+    checkPrivate(file, await handle.stat(), "file");
+    text = await handle.readFile("utf8");
+  } finally {
+    await handle.close();
   }
   try {
     const session = JSON.parse(text) as Session;
@@ -83,11 +87,34 @@ export async function readSession(file: string): Promise<Session | undefined> {
   }
 }
 
+/** POSIX only: Windows has no mode bits or uids here; %LOCALAPPDATA% is the user's own by its ACL. */
+function checkPrivate(path: string, stats: Stats, kind: "directory" | "file"): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return;
+  const mode = (stats.mode & 0o777).toString(8).padStart(4, "0");
+  const fix = kind === "directory" ? `\`chmod 700 ${path}\`` : `\`chmod 600 ${path}\``;
+  if (stats.uid !== uid) {
+    throw new CliError(
+      "UnsafeCache",
+      `The credential cache ${kind} ${path} belongs to another user (uid ${stats.uid}), who could plant a sign-in there: ${kind === "directory" ? "set IAM_API_CACHE_DIR to a directory of your own" : `delete it (\`rm ${path}\`)`}, then log in again.`,
+    );
+  }
+  if (kind === "directory" ? stats.mode & 0o022 : stats.mode & 0o077) {
+    throw new CliError(
+      "UnsafeCache",
+      `The credential cache ${kind} ${path} is ${kind === "directory" ? "writable" : "open"} to other users (mode ${mode}), who could plant a sign-in or read yours: run ${fix}, then log in again.`,
+    );
+  }
+}
+
 /** Replaces the file atomically; the content is never readable by anyone else, not even briefly. */
 export async function writeSession(file: string, session: Session): Promise<void> {
   const directory = join(file, "..");
   await mkdir(directory, { recursive: true, mode: 0o700 });
-  await chmod(directory, 0o700);
+  const stats = await stat(directory);
+  // Tightening our own directory is safe; one owned by someone else is refused, never written to.
+  if (stats.uid === process.getuid?.()) await chmod(directory, 0o700);
+  checkPrivate(directory, await stat(directory), "directory");
   const temporary = `${file}.${process.pid}.tmp`;
   const handle = await open(temporary, "wx", 0o600);
   try {

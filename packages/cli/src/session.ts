@@ -3,7 +3,7 @@ import { CliError } from "./cli-error";
 import { FEDERATED_PROVIDERS } from "@iam-auth-api/client/providers";
 import { logInAgainWith, refusedFederatedLogin, tokenExpiresAt } from "./federation";
 import type { Logins } from "./identity-pool";
-import type { Outputs } from "./outputs";
+import type { SESSION_OUTPUTS } from "./outputs";
 import { readSession, sessionFile, writeSession, type Session, type SignIn } from "./session-store";
 import type { UserPoolSettings } from "./user-pool";
 
@@ -14,13 +14,8 @@ export interface AppSettings extends UserPoolSettings {
   identityPool: string;
 }
 
-export function appSettings(outputs: Outputs): AppSettings {
-  return {
-    region: outputs.get("Region"),
-    userPool: outputs.get("UserPool"),
-    userPoolClient: outputs.get("UserPoolClient"),
-    identityPool: outputs.get("IdentityPool"),
-  };
+export function appSettings(outputs: Record<(typeof SESSION_OUTPUTS)[number], string>): AppSettings {
+  return { region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient, identityPool: outputs.IdentityPool };
 }
 
 function loginsFor(settings: AppSettings, signIn: SignIn): Logins {
@@ -78,13 +73,20 @@ export async function startSession(settings: AppSettings, signIn: SignIn, env: N
   return session;
 }
 
+export const LOGIN_HINT = "`iam-api login <email>` or `iam-api login --provider <name> --token <token>`";
+
 /** The cached session; its credentials renewed first (SDK clients loaded only then) if they are about to expire. */
 export async function currentSession(settings: AppSettings, env: NodeJS.ProcessEnv): Promise<Session> {
+  const session = await cachedSession(settings, env);
+  if (!session) throw new CliError("NotLoggedIn", `Not logged in to user pool ${settings.userPool}: run ${LOGIN_HINT} first.`);
+  return session;
+}
+
+/** As `currentSession`, or undefined when nobody is logged in: for requests that may go unsigned. */
+export async function cachedSession(settings: AppSettings, env: NodeJS.ProcessEnv): Promise<Session | undefined> {
   const file = sessionFile(env, settings.userPool);
   const cached = await readSession(file);
-  if (!cached) {
-    throw new CliError("NotLoggedIn", `Not logged in to user pool ${settings.userPool}: run \`iam-api login <email>\` or \`iam-api login --provider <name> --token <token>\` first.`);
-  }
+  if (!cached) return undefined;
   if (cached.identityPool !== settings.identityPool) {
     throw new CliError("NotLoggedIn", `The cached sign-in belongs to identity pool ${cached.identityPool}, not ${settings.identityPool}: log in again with \`${loginCommand(cached.signIn)}\`.`);
   }

@@ -9,6 +9,7 @@ import {
   type AuthenticationResultType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { createSrpSession, signSrpSession, wrapAuthChallenge, wrapInitiateAuth } from "cognito-srp-helper";
+import { sessionExpired, userNotConfirmed, weakPassword, wrongPassword } from "@iam-auth-api/client/messages";
 import { clientConfig, commonAwsError, errorName, unexpectedAwsError } from "./aws";
 import { CliError } from "./cli-error";
 import type { UserPoolSignIn } from "./session-store";
@@ -33,9 +34,9 @@ export async function signUp(settings: UserPoolSettings, email: string, password
     );
     return { confirmed: result.UserConfirmed ?? false, codeSentTo: result.CodeDeliveryDetails?.Destination };
   } catch (error) {
-    throw describe(error, email, {
+    throw describe(error, email, "SignUp", {
       UsernameExistsException: () => new CliError("UserExists", `An account for ${email} already exists: log in with \`iam-api login ${email}\` (or confirm it first).`),
-      InvalidPasswordException: () => new CliError("WeakPassword", `Cognito rejected the password: ${(error as Error).message}`),
+      InvalidPasswordException: () => new CliError("WeakPassword", weakPassword((error as Error).message, `run \`iam-api signup ${email}\` again with a stronger one`)),
     });
   }
 }
@@ -44,7 +45,7 @@ export async function confirmSignUp(settings: UserPoolSettings, email: string, c
   try {
     await userPoolClient(settings.region, env).send(new ConfirmSignUpCommand({ ClientId: settings.userPoolClient, Username: email, ConfirmationCode: code }));
   } catch (error) {
-    throw describe(error, email, {
+    throw describe(error, email, "ConfirmSignUp", {
       CodeMismatchException: () => new CliError("WrongCode", `That confirmation code is not the one sent to ${email}: check the latest email and retry.`),
       ExpiredCodeException: () => new CliError("ExpiredCode", `The confirmation code for ${email} has expired: sign up again to get a new one, or use \`confirm ${email} --admin\`.`),
     });
@@ -56,7 +57,7 @@ export async function adminConfirmSignUp(settings: UserPoolSettings, email: stri
   try {
     await userPoolClient(settings.region, env).send(new AdminConfirmSignUpCommand({ UserPoolId: settings.userPool, Username: email }));
   } catch (error) {
-    throw describe(error, email, {
+    throw describe(error, email, "AdminConfirmSignUp", {
       CredentialsProviderError: () =>
         new CliError("NoAwsCredentials", "`confirm --admin` signs with your own AWS credentials (the deployer's) and found none: set AWS_PROFILE or log in with the AWS CLI, or confirm with the emailed code."),
       AccessDeniedException: () =>
@@ -89,10 +90,10 @@ export async function signInWithSrp(settings: UserPoolSettings, email: string, p
     if (!answer.AuthenticationResult) throw unsupportedChallenge(answer.ChallengeName);
     return toSignIn(email, answer.AuthenticationResult);
   } catch (error) {
-    throw describe(error, email, {
-      NotAuthorizedException: () => new CliError("WrongPassword", `Incorrect email or password for ${email}: check both, or sign up first with \`iam-api signup ${email}\`.`),
+    throw describe(error, email, "InitiateAuth", {
+      NotAuthorizedException: () => new CliError("WrongPassword", wrongPassword(email, `sign up first with \`iam-api signup ${email}\``)),
       UserNotConfirmedException: () =>
-        new CliError("UserNotConfirmed", `${email} is not confirmed yet: run \`iam-api confirm ${email} <code>\` with the emailed code (or \`--admin\` with your AWS credentials).`),
+        new CliError("UserNotConfirmed", userNotConfirmed(email, `run \`iam-api confirm ${email} <code>\` with the emailed code (or \`--admin\` with your AWS credentials)`)),
       PasswordResetRequiredException: () => new CliError("PasswordResetRequired", `Cognito requires a password reset for ${email}: reset it, then log in again.`),
     });
   }
@@ -106,7 +107,7 @@ export async function refreshSignIn(settings: UserPoolSettings, signIn: UserPool
     );
     return toSignIn(signIn.username, { RefreshToken: signIn.refreshToken, ...result.AuthenticationResult });
   } catch (error) {
-    throw describe(error, signIn.username, {
+    throw describe(error, signIn.username, "InitiateAuth", {
       NotAuthorizedException: () => logInAgain(signIn.username),
     });
   }
@@ -116,12 +117,12 @@ export async function revokeRefreshToken(settings: UserPoolSettings, signIn: Use
   try {
     await userPoolClient(settings.region, env).send(new RevokeTokenCommand({ ClientId: settings.userPoolClient, Token: signIn.refreshToken }));
   } catch (error) {
-    throw describe(error, signIn.username, {});
+    throw describe(error, signIn.username, "RevokeToken", {});
   }
 }
 
 export function logInAgain(username: string): CliError {
-  return new CliError("SessionExpired", `Your sign-in has expired or was revoked: log in again with \`iam-api login ${username}\`.`);
+  return new CliError("SessionExpired", sessionExpired(`log in again with \`iam-api login ${username}\``));
 }
 
 function toSignIn(username: string, result: AuthenticationResultType): UserPoolSignIn {
@@ -136,10 +137,10 @@ function unsupportedChallenge(name: string | undefined): CliError {
   return new CliError("UnsupportedChallenge", `Cognito asked for the ${name ?? "unknown"} challenge, which this CLI does not handle: finish sign-in in another client, then retry.`);
 }
 
-function describe(error: unknown, email: string, specific: Record<string, () => CliError>): CliError {
+function describe(error: unknown, email: string, operation: string, specific: Record<string, () => CliError>): CliError {
   if (error instanceof CliError) return error;
   const name = errorName(error);
   if (specific[name]) return specific[name]();
   if (name === "UserNotFoundException") return new CliError("UserNotFound", `There is no user ${email}: run \`iam-api signup ${email}\` first.`);
-  return commonAwsError(error, SERVICE) ?? unexpectedAwsError(error, SERVICE);
+  return commonAwsError(error, SERVICE, operation) ?? unexpectedAwsError(error, SERVICE);
 }

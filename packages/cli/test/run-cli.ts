@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildCli } from "../build.mjs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Loopback } from "@iam-auth-api/aws-doubles/loopback";
+import { buildCli } from "../build.mjs";
 
 export interface CliResult {
   code: number;
@@ -21,7 +23,7 @@ export interface Workspace {
   cacheDir: string;
   env: Record<string, string>;
   remove(): Promise<void>;
-  run(args: string[], options?: { input?: string; env?: Record<string, string | undefined>; cwd?: string }): Promise<CliResult>;
+  run(args: string[], options?: { input?: string; env?: Record<string, string | undefined>; cwd?: string; nodeOptions?: string[] }): Promise<CliResult>;
   /** The files on this machine, the CLI's own build aside, that contain any of `secrets`. */
   filesHolding(secrets: string[]): Promise<string[]>;
 }
@@ -33,14 +35,15 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
   const temp = join(root, "tmp");
   await Promise.all([mkdir(join(project, ".sst"), { recursive: true }), mkdir(home), mkdir(temp)]);
   await writeFile(join(project, ".sst/outputs.json"), JSON.stringify(loopback.outputs, null, 2));
-  const main = await buildCli(join(root, "cli"));
+  const main = await sharedBuild();
   const cacheDir = join(home, ".cache", "iam-api");
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
     HOME: home,
     TMPDIR: temp,
     XDG_CACHE_HOME: join(home, ".cache"),
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    // Backoff in milliseconds: a test of three attempts waits a few ms, not a second.
+    IAM_API_TEST_RETRY_BASE_MS: "1",
     // No instance metadata service on a laptop: without this the SDK probes it before giving up.
     AWS_EC2_METADATA_DISABLED: "true",
     ...loopback.env,
@@ -51,12 +54,13 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
     cacheDir,
     env,
     remove: () => rm(root, { recursive: true, force: true }),
-    run: (args, options = {}) => runNode(main, args, options.cwd ?? project, { ...env, ...options.env }, options.input ?? ""),
+    run: (args, options = {}) => runNode([...(options.nodeOptions ?? []), main, ...args], options.cwd ?? project, { ...env, ...options.env }, options.input ?? ""),
     filesHolding: async (secrets) => {
       const entries = await readdir(root, { withFileTypes: true, recursive: true });
       const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
       const holders: string[] = [];
-      for (const file of files.filter((file) => !file.startsWith(join(root, "cli")))) {
+      // Node's compile cache holds the CLI's code, never a secret.
+      for (const file of files.filter((file) => !file.includes(`${join("iam-api", "compile-cache")}`))) {
         const content = await readFile(file, "utf8");
         if (secrets.some((secret) => content.includes(secret))) holders.push(file);
       }
@@ -65,9 +69,36 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
   };
 }
 
-function runNode(main: string, args: string[], cwd: string, env: Record<string, string | undefined>, input: string): Promise<CliResult> {
+/**
+ * The CLI built once for every test file and run: its bundle is named by a hash of the sources it is
+ * built from, and a finished build is moved into place whole, so parallel files never see half of one.
+ */
+async function sharedBuild(): Promise<string> {
+  const packages = join(dirname(fileURLToPath(import.meta.url)), "../..");
+  const hash = createHash("sha256");
+  for (const folder of ["cli/src", "client/src", "core/src"]) {
+    const entries = await readdir(join(packages, folder), { recursive: true, withFileTypes: true });
+    for (const file of entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name)).sort()) {
+      hash.update(file).update(await readFile(file));
+    }
+  }
+  hash.update(await readFile(join(packages, "cli/build.mjs")));
+  const target = join(tmpdir(), `iam-api-cli-build-${hash.digest("hex").slice(0, 16)}`);
+  const main = join(target, "main.mjs");
+  try {
+    await access(main);
+    return main;
+  } catch {
+    const staging = await mkdtemp(`${target}-`);
+    await buildCli(staging);
+    await rename(staging, target).catch(() => rm(staging, { recursive: true, force: true }));
+    return main;
+  }
+}
+
+function runNode(args: string[], cwd: string, env: Record<string, string | undefined>, input: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [main, ...args], { cwd, env: Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) });
+    const child = spawn(process.execPath, args, { cwd, env: Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

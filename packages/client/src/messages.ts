@@ -50,9 +50,14 @@ export function apiNeedsSignIn(request: string, signIn: string): string {
   return `The API answered 403 to ${request}, which needs a signed-in caller: ${signIn}.`;
 }
 
-/** Any other failed API call, with the API's own message when its body had one. */
-export function apiFailed(request: string, status: string, apiSaid: string | undefined): string {
-  return `${request} failed with HTTP ${status}${apiSaid ? `: ${apiSaid}` : ""}.`;
+/** Any other failed API call, with the API's own message when its body had one, and the attempts made when retried. */
+export function apiFailed(request: string, status: string, apiSaid: string | undefined, attempts = 1): string {
+  return `${request} failed with HTTP ${status}${attempts > 1 ? ` after ${attempts} attempts` : ""}${apiSaid ? `: ${apiSaid}` : ""}.`;
+}
+
+/** Throttled (429) even after the retries: only time helps. */
+export function apiThrottled(request: string, apiSaid: string | undefined, attempts = 1): string {
+  return `The API is throttling requests (429 to ${request}${attempts > 1 ? ` after ${attempts} attempts` : ""}${apiSaid ? `: ${apiSaid}` : ""}): wait a minute, then try again.`;
 }
 
 /**
@@ -73,7 +78,9 @@ export function apiMessage(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body) as { message?: unknown; error?: unknown; Message?: unknown };
     const message = parsed?.message ?? parsed?.error ?? parsed?.Message;
-    return typeof message === "string" && message.trim() ? message.trim().replace(/\s+/g, " ") : undefined;
+    // Without its final period: the message is quoted inside a sentence of ours.
+    const text = typeof message === "string" ? message.replace(/\s+/g, " ").replace(/[\s.]+$/, "").trim() : "";
+    return text || undefined;
   } catch {
     return undefined;
   }

@@ -1,0 +1,29 @@
+import type { Command } from "commander";
+import type { CliError } from "../cli-error";
+import type { Context } from "../context";
+import { SESSION_OUTPUTS } from "../outputs";
+
+export function define(command: Command, context: Context): void {
+  command.description("Revoke the refresh token and delete the cached credentials").action(async () => {
+    const [{ appSettings }, { readSession, sessionFile, deleteSession }, { revokeRefreshToken }] = await Promise.all([
+      import("../session"),
+      import("../session-store"),
+      import("../user-pool"),
+    ]);
+    const settings = appSettings(await context.outputs(SESSION_OUTPUTS));
+    const file = sessionFile(context.env, settings.userPool);
+    const session = await readSession(file);
+    let revoked = false;
+    if (session?.signIn.method === "userPool") {
+      const done = context.progress("Revoking the refresh token");
+      // Deleting the local copy matters most; a revoke that fails must not keep the user logged in.
+      revoked = await revokeRefreshToken(settings, session.signIn, context.env).then(
+        () => true,
+        (error: CliError) => (done(), context.io.stderr.write(`Warning: the refresh token was not revoked: ${error.message}\n`), false),
+      );
+      done();
+    }
+    const deleted = await deleteSession(file);
+    context.print({ loggedOut: deleted, revoked }, deleted ? `Logged out${revoked ? " (refresh token revoked)" : ""}; deleted ${file}.` : "Not logged in: nothing to do.");
+  });
+}

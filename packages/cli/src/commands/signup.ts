@@ -1,0 +1,25 @@
+import type { Command } from "commander";
+import { checkEmail, newPassword, type Context } from "../context";
+import { USER_POOL_OUTPUTS } from "../outputs";
+
+export function define(command: Command, context: Context): void {
+  command
+    .description("Create a user; the password is prompted without echo, or read from the first line of stdin")
+    .argument("<email>", "the user's email address, where the confirmation code goes")
+    .action(async (email: string) => {
+      checkEmail(email);
+      // The outputs first: a missing one must not cost the user a typed password.
+      const outputs = await context.outputs(USER_POOL_OUTPUTS);
+      const password = await newPassword(context, email);
+      const { signUp } = await import("../user-pool");
+      const done = context.progress("Signing up");
+      const result = await signUp({ region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient }, email, password, context.env);
+      done();
+      context.print(
+        { email, ...result },
+        result.confirmed
+          ? `Signed up ${email}. Log in with: iam-api login ${email}`
+          : `Signed up ${email}. Confirm with the code sent to ${result.codeSentTo ?? "the address"}: iam-api confirm ${email} <code>  (or --admin with your AWS credentials)`,
+      );
+    });
+}
