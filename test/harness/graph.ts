@@ -11,6 +11,15 @@ export function single(evaluation: Evaluation, type: string): PlannedResource {
   return found[0];
 }
 
+/** The one resource of a type directly inside the named component (`Uploads` → its bucket, policy…): an app may have several buckets. */
+export function inComponent(evaluation: Evaluation, component: string, type: string): PlannedResource {
+  const found = ofType(evaluation, type).filter((resource) => resource.parent?.endsWith(`::${component}`));
+  if (found.length !== 1) {
+    throw new Error(`Expected exactly one ${type} in component ${component} in stage ${evaluation.app.stage}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+  }
+  return found[0];
+}
+
 export const childrenOf = (evaluation: Evaluation, parent: PlannedResource) =>
   evaluation.resources.filter((resource) => resource.parent === resourceKey(parent));
 

@@ -66,13 +66,13 @@ const noWildcardActions: Rule = {
     ),
 };
 
-/** `*`, or an ARN whose every part after the service is a wildcard (`arn:aws:logs:*:*:*`). */
-const everyResource = (resource: unknown) => resource === "*" || /^arn:[^:]+:[^:]+(:\*?)*:\*$/.test(String(resource));
+/** `*`, or an ARN whose resource part is `*`: every resource of a service (`arn:aws:logs:*:*:*`, `arn:aws:s3:::*`). */
+const everyResource = (resource: unknown) => resource === "*" || /^arn:[^:]+:[^:]+:[^:]*:[^:]*:\*$/.test(String(resource));
 
 const noWildcardResources: Rule = {
   id: "no-wildcard-resources",
   follows: "AwsSolutions-IAM5",
-  description: "No policy, managed ones included, allows anything on every resource (`*`, `arn:aws:logs:*:*:*`, or NotResource).",
+  description: "No policy, managed ones included, allows anything on every resource of a service (`*`, `arn:aws:logs:*:*:*`, `arn:aws:s3:::*`, or NotResource).",
   check: (evaluation) =>
     allowStatements(evaluation)
       .filter(({ statement }) => asList(statement.Resource).some(everyResource) || statement.NotResource !== undefined)
@@ -230,11 +230,26 @@ const identityPoolTokenCheck: Rule = {
 /** Incomplete multipart uploads older than this are abandoned: a browser or CLI resumes within hours. */
 const MAX_MULTIPART_DAYS = 7;
 
+/** IAM's wildcard match, for an action pattern such as `s3:Put*`. */
+const matches = (pattern: unknown, value: string) =>
+  new RegExp(`^${String(pattern).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(value);
+
+/** Buckets some role of the app may put objects into: the ones its users fill, not deploy-only assets. */
+const writableBuckets = (evaluation: Evaluation) =>
+  bucketsOf(evaluation).filter((bucket) =>
+    allowStatements(evaluation).some(
+      ({ resource, statement }) =>
+        ["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"].includes(resource.type) &&
+        asList(statement.Action).some((action) => matches(action, "s3:PutObject")) &&
+        asList(statement.Resource).some((target) => String(target).startsWith(`${bucket.outputs.arn}/`) || matches(target, `${bucket.outputs.arn}/any-key`)),
+    ),
+  );
+
 const bucketLifecycle: Rule = {
   id: "bucket-lifecycle",
-  description: `Every bucket aborts incomplete multipart uploads within ${MAX_MULTIPART_DAYS} days, and a versioned one expires noncurrent versions: nothing a user abandons or deletes is billed forever.`,
+  description: `Every bucket a role may write to aborts incomplete multipart uploads within ${MAX_MULTIPART_DAYS} days, and if versioned expires noncurrent versions: nothing a user abandons or deletes is billed forever.`,
   check: (evaluation) =>
-    bucketsOf(evaluation).flatMap((bucket) => {
+    writableBuckets(evaluation).flatMap((bucket) => {
       const rules = ofType(evaluation, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
         .filter((configuration) => configuration.inputs.bucket === bucket.outputs.bucket)
         .flatMap((configuration) => asList(configuration.inputs.rules) as Record<string, any>[])

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Evaluation, PlannedResource } from "../harness/evaluation";
-import { apiRoutes, single } from "../harness/graph";
+import { apiRoutes, inComponent, single } from "../harness/graph";
 import { findings, RULES, WARNINGS, warnings } from "../harness/rules";
 import { STAGES, useEvaluation } from "./fixtures";
 
@@ -25,6 +25,9 @@ describe("each rule catches its violation", () => {
   };
   const findingsAfter = (rule: string, type: string, mutate: (resource: PlannedResource, copy: Evaluation) => void) =>
     findingsAfterChange(rule, (copy) => mutate(single(copy, type), copy));
+  /** The same, for a resource of the uploads bucket: the app has other buckets (the web site's assets). */
+  const findingsAfterUploads = (rule: string, type: string, mutate: (resource: PlannedResource, copy: Evaluation) => void) =>
+    findingsAfterChange(rule, (copy) => mutate(inComponent(copy, "Uploads", type), copy));
   const editPolicy = (text: string, edit: (policy: { Statement: Record<string, any>[] }) => void) => {
     const policy = JSON.parse(text);
     edit(policy);
@@ -131,21 +134,21 @@ describe("each rule catches its violation", () => {
   });
 
   test("bucket-lifecycle: no rule aborting multipart uploads", () => {
-    const caught = findingsAfter("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
+    const caught = findingsAfterUploads("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
       configuration.inputs.rules = configuration.inputs.rules.filter((rule: Record<string, any>) => !rule.abortIncompleteMultipartUpload);
     });
     expect(caught.map((finding) => finding.message)).toEqual(["keeps incomplete multipart uploads longer than 7 days"]);
   });
 
   test("bucket-lifecycle: a versioned bucket that keeps every version forever", () => {
-    const caught = findingsAfter("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
+    const caught = findingsAfterUploads("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
       configuration.inputs.rules = configuration.inputs.rules.filter((rule: Record<string, any>) => !rule.noncurrentVersionExpiration);
     });
     expect(caught.map((finding) => finding.message)).toEqual(["is versioned and keeps noncurrent versions forever"]);
   });
 
   test("bucket-lifecycle: rules limited to a prefix do not count", () => {
-    const caught = findingsAfter("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
+    const caught = findingsAfterUploads("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
       for (const rule of configuration.inputs.rules) rule.filter = { prefix: "tmp/" };
     });
     expect(caught).toHaveLength(2);
@@ -159,21 +162,21 @@ describe("each rule catches its violation", () => {
   });
 
   test("bucket-public-access-block: a public policy allowed", () => {
-    const caught = findingsAfter("bucket-public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (block) => {
+    const caught = findingsAfterUploads("bucket-public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (block) => {
       block.inputs.blockPublicPolicy = false;
     });
     expect(caught.map((finding) => finding.message)).toEqual(["lacks blockPublicPolicy"]);
   });
 
   test("bucket-public-access-block: no block at all", () => {
-    const caught = findingsAfter("bucket-public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (block, copy) => {
+    const caught = findingsAfterUploads("bucket-public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (block, copy) => {
       copy.resources.splice(copy.resources.indexOf(block), 1);
     });
     expect(caught.map((finding) => finding.message)).toEqual(["lacks the public access block"]);
   });
 
   test("bucket-tls-only: a bucket policy without the TLS deny", () => {
-    const caught = findingsAfter("bucket-tls-only", "aws:s3/bucketPolicy:BucketPolicy", (bucketPolicy) => {
+    const caught = findingsAfterUploads("bucket-tls-only", "aws:s3/bucketPolicy:BucketPolicy", (bucketPolicy) => {
       bucketPolicy.inputs.policy = editPolicy(bucketPolicy.inputs.policy, (policy) => {
         policy.Statement = policy.Statement.filter((statement) => statement.Effect !== "Deny");
       });
@@ -182,7 +185,7 @@ describe("each rule catches its violation", () => {
   });
 
   test("bucket-tls-only: a TLS deny that spares the objects", () => {
-    const caught = findingsAfter("bucket-tls-only", "aws:s3/bucketPolicy:BucketPolicy", (bucketPolicy) => {
+    const caught = findingsAfterUploads("bucket-tls-only", "aws:s3/bucketPolicy:BucketPolicy", (bucketPolicy) => {
       bucketPolicy.inputs.policy = editPolicy(bucketPolicy.inputs.policy, (policy) => {
         for (const statement of policy.Statement) statement.Resource = [statement.Resource].flat()[0];
       });

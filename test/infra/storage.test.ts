@@ -1,14 +1,17 @@
 import { describe, expect, test } from "vitest";
 import { FILES_ROOT } from "../../packages/core/src/files";
 import type { Evaluation } from "../harness/evaluation";
-import { apiRoutes, single } from "../harness/graph";
+import { apiRoutes, identityPoolRole, inComponent } from "../harness/graph";
 import { decideForRole, decideWithResourcePolicy, identityPolicies, sessionOf } from "../harness/iam";
 import { STAGES, useEvaluation } from "./fixtures";
 
+/** The uploads bucket's own resources, by type: the app has other buckets (the web site's assets). */
+const uploads = (app: Evaluation, type: string) => inComponent(app, "Uploads", type);
+
 /** The bucket's enabled lifecycle rules that apply to every object (no prefix or tag filter). */
 function wholeBucketRules(app: Evaluation): Record<string, any>[] {
-  const configuration = single(app, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
-  expect(configuration.inputs.bucket, "lifecycle configuration bucket").toBe(single(app, "aws:s3/bucket:Bucket").outputs.bucket);
+  const configuration = uploads(app, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+  expect(configuration.inputs.bucket, "lifecycle configuration bucket").toBe(uploads(app, "aws:s3/bucket:Bucket").outputs.bucket);
   return configuration.inputs.rules.filter(
     (rule: Record<string, any>) => rule.status === "Enabled" && !rule.prefix && !rule.filter?.prefix && !rule.filter?.and && !rule.filter?.tag,
   );
@@ -16,10 +19,10 @@ function wholeBucketRules(app: Evaluation): Record<string, any>[] {
 
 describe.each(STAGES)("uploads bucket (%s)", (stage) => {
   const app = useEvaluation({ stage });
-  const bucket = () => single(app(), "aws:s3/bucket:Bucket");
+  const bucket = () => uploads(app(), "aws:s3/bucket:Bucket");
 
   test("blocks every form of public access", () => {
-    const block = single(app(), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+    const block = uploads(app(), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
     expect(block.inputs.bucket, "public access block bucket").toBe(bucket().outputs.bucket);
     for (const setting of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) {
       expect(block.inputs[setting], `public access block ${setting}`).toBe(true);
@@ -27,9 +30,9 @@ describe.each(STAGES)("uploads bucket (%s)", (stage) => {
   });
 
   test("refuses requests that do not use TLS, even the owner's", async () => {
-    const bucketPolicy = single(app(), "aws:s3/bucketPolicy:BucketPolicy");
+    const bucketPolicy = uploads(app(), "aws:s3/bucketPolicy:BucketPolicy");
     expect(bucketPolicy.inputs.bucket, "bucket policy bucket").toBe(bucket().outputs.bucket);
-    const authenticatedRole = app().resources.find((resource) => resource.name === "IdentityPoolAuthRole")!;
+    const authenticatedRole = identityPoolRole(app(), "authenticated");
     for (const [action, resource] of [
       ["s3:GetObject", `${bucket().outputs.arn}/${FILES_ROOT}x/y.txt`],
       ["s3:ListBucket", bucket().outputs.arn],
@@ -100,12 +103,12 @@ describe("uploads bucket lifecycle and versions", () => {
   });
 
   test("production: the lifecycle rules stay with the retained bucket", () => {
-    expect(single(production(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete, "lifecycle retainOnDelete").toBe(true);
+    expect(uploads(production(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete, "lifecycle retainOnDelete").toBe(true);
   });
 
   test("dev: no versions to expire, and nothing kept when the stage goes", () => {
-    expect(dev().resources.some((resource) => resource.type === "aws:s3/bucketVersioning:BucketVersioning"), "dev bucket versioning").toBe(false);
+    expect(dev().resources.some((resource) => resource.type === "aws:s3/bucketVersioning:BucketVersioning" && resource.parent === "sst:aws:Bucket::Uploads"), "dev bucket versioning").toBe(false);
     expect(wholeBucketRules(dev()).some((rule) => rule.noncurrentVersionExpiration), "dev noncurrentVersionExpiration").toBe(false);
-    expect(single(dev(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete, "lifecycle retainOnDelete").toBe(false);
+    expect(uploads(dev(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete, "lifecycle retainOnDelete").toBe(false);
   });
 });
