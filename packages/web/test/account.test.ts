@@ -1,0 +1,146 @@
+import { apiForbidden, sessionExpired, userNotConfirmed, weakPassword, wrongPassword } from "@iam-auth-api/client/messages";
+import { afterEach, describe, expect, test } from "vitest";
+import { SIGN_IN_AGAIN } from "../src/problem";
+import { useWebApp } from "./fixture";
+import { alertText, button, field, fillCredentials, openApp, orAlert, PASSWORD, signIn, signUp, upload } from "./ui";
+
+const app = useWebApp();
+afterEach(() => {
+  expect(app().loopback.corsRefusals).toEqual([]);
+  app().loopback.credentialLifetimeMs = 60 * 60 * 1000;
+  app().loopback.tokenLifetimeMs = undefined;
+});
+
+/** `text` is the shared message `wording` gives, whatever words the page passes for its remedy. */
+function expectWording(text: string, wording: (remedy: string) => string): void {
+  const [head, tail] = wording("\u0000").split("\u0000");
+  expect(text.startsWith(head) && text.endsWith(tail), `"${text}" is not "${head}…${tail}"`).toBe(true);
+  expect(text, "one sentence").toMatch(/^[^\n]+[.]$/);
+}
+
+const count = (operation: string) => app().loopback.requests.filter((request) => request.operation === operation).length;
+
+describe("account", () => {
+  test("forgot password: a code by email and a new password, then sign in with it (not the old one)", { timeout: 40_000 }, async () => {
+    const { loopback } = app();
+    const page = await openApp(await app().newContext());
+    await signUp(page, loopback, "forgot@example.com");
+    await field(page, "Email").fill("forgot@example.com");
+    await button(page, "Forgot password?").click();
+    await orAlert(page, field(page, "New password"));
+    await field(page, "Confirmation code").fill(await loopback.confirmationCode("forgot@example.com"));
+    await field(page, "New password").fill("N3w-passw0rd");
+    await button(page, "Reset password").click();
+    await orAlert(page, field(page, "Password"));
+
+    await fillCredentials(page, "forgot@example.com", PASSWORD);
+    await button(page, "Sign in").click();
+    expectWording(await alertText(page), (remedy) => wrongPassword("forgot@example.com", remedy));
+    expect(await signIn(page, "forgot@example.com", "N3w-passw0rd")).toMatch(/^us-east-1:/);
+    await page.context().close();
+  });
+
+  test("resend code: the new code confirms", { timeout: 30_000 }, async () => {
+    const { loopback } = app();
+    const page = await openApp(await app().newContext());
+    await fillCredentials(page, "resend@example.com", PASSWORD);
+    await button(page, "Sign up").click();
+    await orAlert(page, button(page, "Resend code"));
+    const first = await loopback.confirmationCode("resend@example.com");
+    await button(page, "Resend code").click();
+    await page.getByText(/new code/).waitFor();
+    // cognito-local "emails" by logging: wait for the new code to reach its log.
+    let second = first;
+    for (let tries = 0; second === first && tries < 100; tries++) {
+      await page.waitForTimeout(50);
+      second = await loopback.confirmationCode("resend@example.com");
+    }
+    expect(count("ResendConfirmationCode")).toBe(1);
+    await field(page, "Confirmation code").fill(second);
+    await button(page, "Confirm").click();
+    await orAlert(page, field(page, "Password"));
+    expect(await signIn(page, "resend@example.com")).toMatch(/^us-east-1:/);
+    expect(second).not.toBe(first);
+    await page.context().close();
+  });
+});
+
+describe("each failure is one sentence in role=alert that says what to do", () => {
+  test("wrong password", { timeout: 30_000 }, async () => {
+    const page = await openApp(await app().newContext());
+    await signUp(page, app().loopback, "wrong@example.com");
+    await fillCredentials(page, "wrong@example.com", "Not-the-passw0rd");
+    await button(page, "Sign in").click();
+    expectWording(await alertText(page), (remedy) => wrongPassword("wrong@example.com", remedy));
+    await page.context().close();
+  });
+
+  test("unconfirmed user", { timeout: 30_000 }, async () => {
+    const page = await openApp(await app().newContext());
+    await fillCredentials(page, "unconfirmed@example.com", PASSWORD);
+    await button(page, "Sign up").click();
+    await orAlert(page, button(page, "Back"));
+    await button(page, "Back").click();
+    await fillCredentials(page, "unconfirmed@example.com", PASSWORD);
+    await button(page, "Sign in").click();
+    expectWording(await alertText(page), (remedy) => userNotConfirmed("unconfirmed@example.com", remedy));
+    await page.context().close();
+  });
+
+  test("weak password, in the user pool's words", { timeout: 30_000 }, async () => {
+    const page = await openApp(await app().newContext());
+    await fillCredentials(page, "weak@example.com", "password");
+    await button(page, "Sign up").click();
+    const text = await alertText(page);
+    expectWording(text, (remedy) => weakPassword("Password did not conform with policy: Password must have uppercase characters", remedy));
+    await page.context().close();
+  });
+
+  test("expired session: sign in again", { timeout: 30_000 }, async () => {
+    const { loopback } = app();
+    const page = await openApp(await app().newContext());
+    await signUp(page, loopback, "expired@example.com");
+    // Tokens that expire in seconds, whose refresh token is then revoked (as an admin's global sign-out).
+    loopback.tokenLifetimeMs = 7_000;
+    await signIn(page, "expired@example.com");
+    await loopback.revokeSessions("expired@example.com");
+    await page.waitForTimeout(3_000);
+    await page.reload();
+    expectWording(await alertText(page), sessionExpired);
+    await button(page, "Sign in").waitFor();
+    await page.context().close();
+  });
+
+  test("403 from the API", { timeout: 30_000 }, async () => {
+    const { loopback } = app();
+    const page = await openApp(await app().newContext());
+    await signUp(page, loopback, "denied@example.com");
+    loopback.denyApi(await signIn(page, "denied@example.com"));
+    await page.reload();
+    const text = await alertText(page);
+    expectWording(text, (remedy) => apiForbidden("GET /private", undefined, remedy).replace(" (403)", " (403\u0001)").replace("\u0001", ""));
+    expect(text).toContain("403");
+    await page.context().close();
+  });
+});
+
+describe("credentials", () => {
+  test("renewed after they expire: the next signed calls still succeed, with new credentials", { timeout: 30_000 }, async () => {
+    const { loopback } = app();
+    const page = await openApp(await app().newContext());
+    await signUp(page, loopback, "renew@example.com");
+    loopback.credentialLifetimeMs = 1_500;
+    await signIn(page, "renew@example.com");
+    const issued = count("GetCredentialsForIdentity");
+    await page.waitForTimeout(2_000);
+    // The first credentials have expired at the identity pool double: an upload signed with them would get 403.
+    await upload(page, "after-expiry.txt", "still me");
+    expect(count("GetCredentialsForIdentity")).toBeGreaterThan(issued);
+    await page.context().close();
+  });
+});
+
+test("the wording the page shows comes from the shared messages (sanity of the helper)", () => {
+  expect(() => expectWording("Something else.", sessionExpired)).toThrow();
+  expectWording(sessionExpired(SIGN_IN_AGAIN), sessionExpired);
+});
