@@ -16,6 +16,7 @@ export default $config({
     const { bucket } = await import("./infra/storage");
     const { api } = await import("./infra/api");
     const { userPool, userPoolClient, identityPool } = await import("./infra/auth");
+    const { site } = await import("./infra/web");
 
     return {
       Api: api.url,
@@ -24,6 +25,7 @@ export default $config({
       UserPoolClient: userPoolClient.id,
       IdentityPool: identityPool.id,
       Bucket: bucket.name,
+      Web: site.url,
     };
   },
 });

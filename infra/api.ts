@@ -1,10 +1,21 @@
 import { uploadsListing } from "./storage";
+import { webOrigins } from "./web-origins";
 
 const HANDLERS = "packages/functions/src";
 const BASIC_EXECUTION_ROLE = ":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
 
 export const api = new sst.aws.ApiGatewayV2("Api", {
   accessLog: { retention: $app.protect ? "1 year" : "1 week" },
+  cors: {
+    allowOrigins: webOrigins,
+    // The one method the routes below serve.
+    allowMethods: ["GET"],
+    // Listed, not "*": the Fetch standard never lets "*" cover Authorization, so a strict browser
+    // would refuse a SigV4-signed call at preflight (sst #1014). These are the headers SigV4 adds.
+    allowHeaders: ["authorization", "content-type", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"],
+    // Browsers then skip the preflight of a repeated call: one request per warm signed call.
+    maxAge: "1 hour",
+  },
   transform: {
     route: {
       // Callback form on purpose: an object here is merged over every route's own args and

@@ -1,4 +1,5 @@
 import { FILES_ROOT } from "../packages/core/src/files";
+import { webOrigins } from "./web-origins";
 
 // Per-user files live under private/<identity id>/. The bucket stays private: callers reach
 // their own prefix with their identity pool credentials (see auth.ts), never through a public URL.
@@ -8,9 +9,11 @@ export const bucket = new sst.aws.Bucket("Uploads", {
   cors: {
     // CORS only lets a browser read the responses of SigV4-signed requests; the signature and
     // the identity pool role decide what a caller may touch.
-    allowOrigins: ["*"],
-    allowMethods: ["GET", "PUT", "DELETE", "HEAD"],
+    allowOrigins: webOrigins,
+    // POST starts and completes a multipart upload; its parts are PUTs.
+    allowMethods: ["GET", "PUT", "POST", "DELETE", "HEAD"],
     allowHeaders: ["*"],
+    // A browser completes a multipart upload with each part's ETag, which it may read only if exposed.
     exposeHeaders: ["ETag"],
     maxAge: "1 hour",
   },

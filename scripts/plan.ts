@@ -73,6 +73,23 @@ function lifecycleRule(rule: Record<string, any>): string {
 function settings(evaluation: Evaluation, resource: PlannedResource, indent: string): { summary: string; details: string[] } {
   const inputs = resource.inputs;
   switch (resource.type) {
+    case "aws:apigatewayv2/api:Api": {
+      const cors = inputs.corsConfiguration;
+      return {
+        summary: cors
+          ? `CORS ${asList(cors.allowMethods).join(",")} from ${asList(cors.allowOrigins).join(",")} · headers ${asList(cors.allowHeaders).join(",")}`
+          : "no CORS",
+        details: [],
+      };
+    }
+    case "command:local:Command": {
+      // SST names a static site's build `<site>Builder`.
+      const site = evaluation.siteBuilds.find((build) => `${build.name}Builder` === resource.name);
+      return {
+        summary: site ? `build: ${site.command} in ${site.path}, uploads ${site.path}/${site.output}` : `${inputs.create}`,
+        details: Object.entries(inputs.environment ?? {}).map(([name, value]) => `${indent}env ${name}=${value}`),
+      };
+    }
     case "aws:apigatewayv2/route:Route":
       return { summary: `${inputs.routeKey} · auth ${inputs.authorizationType}`, details: [] };
     case "aws:apigatewayv2/stage:Stage": {

@@ -1,8 +1,10 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+// Relative, not the package name: Vite bundles a relative import into the config, while Node would refuse a .ts file under node_modules.
+import { DEV_SERVER_PORT } from "../client/src/dev-server";
 
 export default defineConfig({
   plugins: [react()],
-  // The port the README, and the API's and bucket's CORS on non-production stages, expect.
-  server: { port: 5173, strictPort: true },
+  // Non-production stages let this origin call the API and the bucket (infra/web-origins.ts): no other port.
+  server: { port: DEV_SERVER_PORT, strictPort: true },
 });

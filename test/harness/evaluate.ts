@@ -15,6 +15,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const PLATFORM = join(ROOT, ".sst/platform");
 const HARNESS = join(ROOT, "test/harness");
 const CACHE = join(ROOT, ".sst/harness");
+const SITE_BUILD = join(HARNESS, "site-build.ts");
 
 const bundles = new Map<string, Promise<string>>();
 
@@ -58,6 +59,15 @@ function bundleApp(config: string): Promise<string> {
     target: "node20",
     packages: "external",
     inject: [join(PLATFORM, "src/shim/run.js")],
+    plugins: [
+      {
+        name: "site-build-stand-in",
+        setup(build) {
+          // How SST's components import it; the stand-in imports the real module by another path.
+          build.onResolve({ filter: /\/base-static-site\.js$/ }, () => ({ path: SITE_BUILD }));
+        },
+      },
+    ],
     logLevel: "silent",
   }).then((result) => result.outputFiles[0].text);
   bundles.set(config, bundled);

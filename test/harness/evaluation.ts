@@ -30,11 +30,21 @@ export interface Build {
   architecture: string;
 }
 
+/** A static site's build (SST's `build` option): what `sst deploy` would run in `path` and upload from `path/output`. */
+export interface SiteBuild {
+  /** The site component's name. */
+  name: string;
+  path: string;
+  command: string;
+  output: string;
+}
+
 export interface Evaluation {
   scenario: Scenario;
   app: { name: string; stage: string; removal: string; protect: boolean };
   resources: PlannedResource[];
   builds: Build[];
+  siteBuilds: SiteBuild[];
   outputs: Record<string, any>;
 }
 

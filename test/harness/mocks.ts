@@ -75,6 +75,10 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
       const logGroupName = inputs.name ?? `${name}-${digest(seed, 7)}`;
       return { id: logGroupName, name: logGroupName, arn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${logGroupName}` };
     }
+    case "aws:cloudfront/distribution:Distribution": {
+      const id = digest(seed, 14, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+      return { id, arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/${id}`, domainName: `d${digest(seed, 13)}.cloudfront.net`, hostedZoneId: "Z2FDTNDATAQYW2" };
+    }
     case "random:index/randomBytes:RandomBytes": {
       const bytes = createHash("sha256").update(seed).digest().subarray(0, inputs.length ?? 32);
       return { id: seed, base64: bytes.toString("base64"), hex: bytes.toString("hex") };

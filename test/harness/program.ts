@@ -161,12 +161,15 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
     await Promise.race([waitForRPCs(), failure]);
   }
   server.close();
+  // Loaded by the program already, in place of SST's own site build (evaluate.ts).
+  const { siteBuilds } = await import("./site-build");
 
   const evaluation: Evaluation = {
     scenario,
     app: { name: app.name, stage: scenario.stage, removal: app.removal, protect: app.protect },
     resources: [...registered.values()],
     builds,
+    siteBuilds,
     outputs: outputs ?? {},
   };
   await writeFile(context.resultFile, JSON.stringify(evaluation));

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { Evaluation } from "../harness/evaluation";
 import { resourceKey } from "../harness/evaluation";
 import { evaluate } from "../harness/evaluate";
-import { identityPoolRole, single } from "../harness/graph";
+import { identityPoolRole, inComponent, single } from "../harness/graph";
 import { decideWithResourcePolicy, identityPolicies } from "../harness/iam";
 import { useEvaluation } from "./fixtures";
 
@@ -81,7 +81,7 @@ describe("identity pool federation, every provider configured (dev)", () => {
     const normalised = (evaluation: Evaluation, document: unknown) => {
       let text = JSON.stringify(document);
       for (const [resource, placeholder] of [
-        [single(evaluation, "aws:s3/bucket:Bucket").outputs.arn, "<bucket>"],
+        [inComponent(evaluation, "Uploads", "aws:s3/bucket:Bucket").outputs.arn, "<bucket>"],
         [single(evaluation, "aws:apigatewayv2/api:Api").outputs.executionArn, "<api>"],
         [identityPool(evaluation).outputs.id, "<identity pool>"],
       ]) text = text.split(resource).join(placeholder);

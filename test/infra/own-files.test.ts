@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { FILES_ROOT, ownFilesPrefix } from "../../packages/core/src/files";
-import { identityPoolRole, single } from "../harness/graph";
+import { identityPoolRole, inComponent } from "../harness/graph";
 import { decideForRole } from "../harness/iam";
 import { REGION } from "../harness/mocks";
 import { STAGES, useEvaluation } from "./fixtures";
@@ -14,7 +14,7 @@ const OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"];
 describe.each(STAGES)("per-user files, as an identity pool user (%s)", (stage) => {
   const app = useEvaluation({ stage });
   const authenticatedRole = () => identityPoolRole(app(), "authenticated");
-  const bucketArn = () => single(app(), "aws:s3/bucket:Bucket").outputs.arn as string;
+  const bucketArn = () => inComponent(app(), "Uploads", "aws:s3/bucket:Bucket").outputs.arn as string;
   /** Alice's request: IAM fills `${cognito-identity.amazonaws.com:sub}` with her identity id. */
   const asAlice = (action: string, resource: string, context: Record<string, string> = {}) =>
     decideForRole(app(), authenticatedRole(), { action, resource, context: { "cognito-identity.amazonaws.com:sub": ALICE, ...context } });

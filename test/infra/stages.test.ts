@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { single } from "../harness/graph";
+import type { Evaluation } from "../harness/evaluation";
+import { inComponent, single } from "../harness/graph";
 import { useEvaluation } from "./fixtures";
 
 /** What holds users' data: losing any of these loses accounts, identity ids or files. */
@@ -9,11 +10,14 @@ const DATA = {
   "identity pool": "aws:cognito/identityPool:IdentityPool",
 };
 
+/** One of DATA's resources; the bucket is the uploads bucket (the web client's assets have their own). */
+const data = (app: Evaluation, type: string) => (type === DATA.bucket ? inComponent(app, "Uploads", type) : single(app, type));
+
 describe("production", () => {
   const app = useEvaluation({ stage: "production" });
 
   test("retains the bucket, user pool and identity pool when removed", () => {
-    for (const [what, type] of Object.entries(DATA)) expect(single(app(), type).options.retainOnDelete, `${what} retainOnDelete`).toBe(true);
+    for (const [what, type] of Object.entries(DATA)) expect(data(app(), type).options.retainOnDelete, `${what} retainOnDelete`).toBe(true);
   });
 
   test("protects the stage from `sst remove`", () => {
@@ -26,7 +30,7 @@ describe("production", () => {
   });
 
   test("the bucket is never emptied to be deleted, and keeps every version", () => {
-    expect(single(app(), DATA.bucket).inputs.forceDestroy, "bucket forceDestroy").toBe(false);
+    expect(data(app(), DATA.bucket).inputs.forceDestroy, "bucket forceDestroy").toBe(false);
     const versioning = single(app(), "aws:s3/bucketVersioning:BucketVersioning");
     expect(versioning.inputs.versioningConfiguration?.status, "bucket versioning status").toBe("Enabled");
   });
@@ -41,13 +45,13 @@ describe("dev", () => {
   const app = useEvaluation({ stage: "dev" });
 
   test("removes the bucket, user pool and identity pool with the stage", () => {
-    for (const [what, type] of Object.entries(DATA)) expect(single(app(), type).options.retainOnDelete, `${what} retainOnDelete`).toBe(false);
+    for (const [what, type] of Object.entries(DATA)) expect(data(app(), type).options.retainOnDelete, `${what} retainOnDelete`).toBe(false);
     expect(app().app.protect, "app protect").toBe(false);
     expect(app().app.removal, "app removal").toBe("remove");
   });
 
   test("nothing stands in the way of removal", () => {
     expect(single(app(), DATA["user pool"]).inputs.deletionProtection, "user pool deletionProtection").toBe("INACTIVE");
-    expect(single(app(), DATA.bucket).inputs.forceDestroy, "bucket forceDestroy").toBe(true);
+    expect(data(app(), DATA.bucket).inputs.forceDestroy, "bucket forceDestroy").toBe(true);
   });
 });
