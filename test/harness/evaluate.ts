@@ -122,7 +122,8 @@ async function evaluateInChildProcess(bundle: string, scenario: Scenario): Promi
  * Evaluates the real app for one scenario under Pulumi mocks. Results are cached under .sst/harness
  * by the hash of everything they depend on: the bundle (sst.config.ts, infra/, SST's components,
  * this harness), the scenario, the platform's packages and Node; a hit is used only while the
- * handler files the build looked for still exist. Leaves nothing in the repository outside .sst/.
+ * handler files the build looked for still exist. Writes nothing in the repository outside .sst/ but
+ * what SST itself writes on a deploy: a static site's `src/sst-env.d.ts` (committed, so unchanged).
  */
 export function evaluate(scenario: Scenario): Promise<Evaluation> {
   const id = JSON.stringify(scenario);
