@@ -1,6 +1,7 @@
 import { sessionExpired } from "@iam-auth-api/client/messages";
 import { needsRenewal } from "@iam-auth-api/client/renewal";
 import { fetchAuthSession } from "aws-amplify/auth";
+import { cognitoCredentialsProvider } from "aws-amplify/auth/cognito";
 import { AwsClient } from "aws4fetch";
 import { errorName, Problem, SessionExpired, SIGN_IN_AGAIN } from "./problem";
 import { settings } from "./settings";
@@ -20,12 +21,18 @@ let signers: { accessKeyId: string; identity: SignedIdentity } | undefined;
 
 /**
  * The signed-in identity and signers holding its temporary AWS credentials. Amplify keeps the
- * credentials in memory and reuses them (a warm call is one request); they are renewed before they
- * expire, which Amplify itself would only do after 50 minutes whatever their lifetime.
+ * credentials in memory and reuses them (a warm call is one request), and refreshes the tokens
+ * when they expire.
  */
 export async function signedIdentity(): Promise<SignedIdentity> {
-  let session = await authSession(false);
-  if (session.credentials && needsRenewal(session.credentials.expiration)) session = await authSession(true);
+  let session = await authSession();
+  if (session.credentials && needsRenewal(session.credentials.expiration)) {
+    // Amplify 6.22.1 reuses credentials for 50 minutes whatever their lifetime. Dropping them alone
+    // renews them with the current id token (one GetCredentialsForIdentity); `forceRefresh` would
+    // refresh the tokens as well.
+    await cognitoCredentialsProvider.clearCredentials();
+    session = await authSession();
+  }
   const { credentials, identityId } = session;
   if (!credentials || !identityId) throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
   if (signers?.accessKeyId !== credentials.accessKeyId) {
@@ -35,9 +42,9 @@ export async function signedIdentity(): Promise<SignedIdentity> {
   return signers.identity;
 }
 
-async function authSession(forceRefresh: boolean) {
+async function authSession() {
   try {
-    return await fetchAuthSession({ forceRefresh });
+    return await fetchAuthSession();
   } catch (error) {
     if (errorName(error) === "NetworkError") throw new Problem("Could not reach Cognito to renew your credentials: check your network connection, then try again.");
     throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));

@@ -64,10 +64,12 @@ const unreachable = () => new Problem("Could not reach S3: check your network co
 
 /**
  * One signed S3 request through XMLHttpRequest, the one browser API that reports upload progress.
- * The payload is not part of the signature (UNSIGNED-PAYLOAD, aws4fetch's S3 default), so a large
- * file is never read into memory to be hashed.
+ * Signed with the credentials of the moment, renewed if due: a long multipart upload can outlast
+ * the ones it started with. The payload is not part of the signature (UNSIGNED-PAYLOAD, aws4fetch's
+ * S3 default), so a large file is never read into memory to be hashed.
  */
-async function send(s3: AwsClient, method: string, url: string, body?: Blob, headers: Record<string, string> = {}, onProgress?: (sent: number) => void): Promise<S3Answer> {
+async function send(method: string, url: string, body?: Blob, headers: Record<string, string> = {}, onProgress?: (sent: number) => void): Promise<S3Answer> {
+  const { s3 } = await signedIdentity();
   const signed = await s3.sign(url, { method, headers });
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
@@ -88,16 +90,16 @@ function expectOk(answer: S3Answer): S3Answer {
 
 /** Uploads a file as `private/<your identity id>/<name>`, in parts when it is large; reports bytes sent. */
 export async function uploadFile(file: File, onProgress: Progress): Promise<void> {
-  const { identityId, s3 } = await signedIdentity();
+  const { identityId } = await signedIdentity();
   const url = objectUrl(ownKey(identityId, file.name));
   const contentType = { "content-type": file.type || "application/octet-stream" };
   onProgress(0, file.size);
   if (file.size <= PART_SIZE) {
-    expectOk(await send(s3, "PUT", url, file, contentType, (sent) => onProgress(sent, file.size)));
+    expectOk(await send("PUT", url, file, contentType, (sent) => onProgress(sent, file.size)));
     onProgress(file.size, file.size);
     return;
   }
-  const created = expectOk(await send(s3, "POST", `${url}?uploads`, undefined, contentType));
+  const created = expectOk(await send("POST", `${url}?uploads`, undefined, contentType));
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)?.[1];
   if (!uploadId) throw new Problem("S3 started no multipart upload (no UploadId in its answer): try again in a moment.");
   const upload = `uploadId=${encodeURIComponent(uploadId)}`;
@@ -105,15 +107,15 @@ export async function uploadFile(file: File, onProgress: Progress): Promise<void
     const parts: string[] = [];
     for (let offset = 0; offset < file.size; offset += PART_SIZE) {
       const number = parts.length + 1;
-      const part = expectOk(await send(s3, "PUT", `${url}?partNumber=${number}&${upload}`, file.slice(offset, offset + PART_SIZE), {}, (sent) => onProgress(offset + sent, file.size)));
+      const part = expectOk(await send("PUT", `${url}?partNumber=${number}&${upload}`, file.slice(offset, offset + PART_SIZE), {}, (sent) => onProgress(offset + sent, file.size)));
       if (!part.etag) throw new Problem(`S3 hid the ETag of part ${number} from this page: the bucket's CORS must expose ETag; deploy the app again.`);
       parts.push(`<Part><PartNumber>${number}</PartNumber><ETag>${part.etag}</ETag></Part>`);
     }
-    expectOk(await send(s3, "POST", `${url}?${upload}`, new Blob([`<CompleteMultipartUpload>${parts.join("")}</CompleteMultipartUpload>`]), { "content-type": "application/xml" }));
+    expectOk(await send("POST", `${url}?${upload}`, new Blob([`<CompleteMultipartUpload>${parts.join("")}</CompleteMultipartUpload>`]), { "content-type": "application/xml" }));
     onProgress(file.size, file.size);
   } catch (error) {
     // Parts of an abandoned upload are billed until aborted (the bucket's lifecycle rule also aborts them after a day).
-    await send(s3, "DELETE", `${url}?${upload}`).catch(() => undefined);
+    await send("DELETE", `${url}?${upload}`).catch(() => undefined);
     throw error;
   }
 }
