@@ -1,6 +1,8 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AwsV4Signer } from "aws4fetch";
-import { resolveConfig } from "vite";
+import { build as viteBuild, resolveConfig } from "vite";
 import { describe, expect, test } from "vitest";
 import { DEV_SERVER_ORIGIN } from "../../packages/client/src/dev-server";
 import { PASSWORD_POLICY } from "../../packages/client/src/password-policy";
@@ -60,6 +62,30 @@ describe.each(STAGES)("web client (%s)", (stage) => {
       expect(environment[VITE_NAMES[setting]], VITE_NAMES[setting]).toMatch(/\S/);
     }
   });
+
+  test.runIf(production)(
+    "the build SST runs bakes in the stage's settings and none of the test endpoints",
+    async () => {
+      const [siteBuild] = app().siteBuilds;
+      const environment: Record<string, string> = siteBuilder(app()).inputs.environment;
+      const outDir = await mkdtemp(join(tmpdir(), "web-build-"));
+      // As the deploy runs it: this environment and nothing else, whatever this shell has set.
+      const saved = { ...process.env };
+      for (const name of Object.keys(process.env)) if (name.startsWith("VITE_")) delete process.env[name];
+      Object.assign(process.env, environment);
+      try {
+        await viteBuild({ root: join(ROOT, siteBuild.path), logLevel: "silent", build: { outDir, emptyOutDir: true } });
+        const assets = join(outDir, "assets");
+        const bundle = (await Promise.all((await readdir(assets)).filter((file) => file.endsWith(".js")).map((file) => readFile(join(assets, file), "utf8")))).join("\n");
+        for (const [name, value] of Object.entries(environment)) expect(bundle, `${name} baked in`).toContain(value);
+        for (const leftover of ["VITE_TEST_ENDPOINT", "127.0.0.1", "localhost"]) expect(bundle, `real build mentions ${leftover}`).not.toContain(leftover);
+      } finally {
+        process.env = saved;
+        await rm(outDir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
   test("the Web output is the site's URL, served by a CloudFront distribution", () => {
     const distribution = single(app(), "aws:cloudfront/distribution:Distribution");
