@@ -1,3 +1,4 @@
+import { PASSWORD_POLICY } from "../packages/client/src/password-policy";
 import { ownFilesPrefix } from "../packages/core/src/files";
 import { api } from "./api";
 import { userPoolEmail } from "./email";
@@ -13,14 +14,8 @@ export const userPool = new sst.aws.CognitoUserPool("UserPool", {
   transform: {
     userPool: (args, opts) => {
       // The tutorials' `Passw0rd!` passes; anything without all four character classes does not.
-      args.passwordPolicy = {
-        minimumLength: 8,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireNumbers: true,
-        requireSymbols: true,
-        temporaryPasswordValidityDays: 7,
-      };
+      // The rule the clients show before a password is typed comes from the same module.
+      args.passwordPolicy = { ...PASSWORD_POLICY, temporaryPasswordValidityDays: 7 };
       args.deletionProtection = $app.protect ? "ACTIVE" : "INACTIVE";
       if (userPoolEmail) args.emailConfiguration = userPoolEmail;
       // SST's `removal: "retain"` keeps buckets and tables only; users are production data too.
