@@ -1,8 +1,9 @@
 /**
  * The app's AWS side on 127.0.0.1, for the clients' tests and the benchmarks (never for the app itself):
- * - cognito-local (a child process in a temp directory) is the user pool: sign-up, confirmation,
- *   tokens, refresh, revocation. A front double adds what it lacks: the SRP exchange (verifier
- *   recorded at sign-up), the pool's password policy, the client's allowed flows, faults.
+ * - cognito-local (a child process in a temp directory) is the user pool: users, tokens, refresh,
+ *   revocation. A front double adds what it lacks: the SRP exchange (verifier recorded at sign-up),
+ *   the pool's password policy, the client's allowed flows, faults, and the codes it "emails" (sign-up,
+ *   resend, forgot password), which it checks itself and then applies through cognito-local's admin calls.
  * - A Cognito identity pool double: GetId and GetCredentialsForIdentity, accepting this user pool's
  *   id tokens (RS256-verified against cognito-local's JWKS) and, once a test configures them,
  *   federated providers' tokens that the double issued itself (`federated`).
@@ -13,7 +14,7 @@
  * Every request is recorded per service, so callers can count them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, createPublicKey, randomBytes, randomUUID, timingSafeEqual, verify as verifySignature } from "node:crypto";
+import { createHash, createPublicKey, randomBytes, randomInt, randomUUID, timingSafeEqual, verify as verifySignature } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -86,7 +87,7 @@ export interface Loopback {
   dropNext(service: Service, times?: number): void;
   /** The next `times` requests to `service` get this HTTP answer (a 429 with Retry-After, a 500 with a JSON message…) instead of the double's. */
   answerNext(service: Service, answer: { status: number; body?: string; headers?: Record<string, string> }, times?: number): void;
-  /** The latest confirmation code cognito-local "emailed" to this address. */
+  /** The latest code the user pool "emailed" to this address (sign-up, resend, forgot password). */
   confirmationCode(email: string): Promise<string>;
   /** What S3 holds, key → content, bypassing every check. */
   storedObjects(): Promise<Map<string, string>>;
@@ -183,7 +184,17 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  // ---- user pool: cognito-local plus SRP ----
+  // ---- user pool: cognito-local plus SRP and the codes it emails ----
+  /** Email → the latest code "emailed" to it; a new one replaces the old, as Cognito's resend does. */
+  const codes = new Map<string, string>();
+  const emailCode = (email: string) => {
+    let code: string;
+    do code = String(randomInt(1_000_000)).padStart(6, "0");
+    while (code === codes.get(email));
+    codes.set(email, code);
+  };
+  const userStatus = async (email: string) =>
+    ((await callCognitoLocal("AdminGetUser", { UserPoolId: userPool, Username: email }).catch(() => undefined)) as { UserStatus: string } | undefined)?.UserStatus;
   const verifiers = new Map<string, Verifier & { password: string }>();
   const challenges = new Map<string, { email: string; challenge: ServerChallenge }>();
   /** Refresh token → who signed in and the sign-in's id, which Cognito puts in every token as origin_jti. */
@@ -215,31 +226,38 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       const failed = passwordPolicyViolation(input.Password);
       if (failed) return awsError(response, "InvalidPasswordException", `Password did not conform with policy: ${failed}`);
     }
-    if (operation === "ConfirmForgotPassword") {
-      const answer = await relay(cognitoLocal.url, request, body);
-      const user = verifiers.get(input.Username);
-      // The new password replaces the SRP verifier too, or sign-in would still want the old one.
-      if (answer.status === 200 && user) verifiers.set(input.Username, { ...createVerifier(userPool, user.userIdForSrp, input.Password), password: input.Password });
-      response.writeHead(answer.status, answer.headers);
-      return response.end(answer.body);
-    }
-    if (operation === "ResendConfirmationCode") {
-      // cognito-local has no ResendConfirmationCode; its ForgotPassword issues and "emails" a new code
-      // that ConfirmSignUp then checks, which is what resending does.
-      const status = (await callCognitoLocal("AdminGetUser", { UserPoolId: userPool, Username: input.Username }).catch(() => undefined)) as { UserStatus: string } | undefined;
-      if (!status) return awsError(response, "UserNotFoundException", "Username/client id combination not found.");
-      if (status.UserStatus !== "UNCONFIRMED") return awsError(response, "InvalidParameterException", "User is already confirmed.");
-      await callCognitoLocal("ForgotPassword", { ClientId: clientId, Username: input.Username });
-      return json(response, 200, { CodeDeliveryDetails: { AttributeName: "email", DeliveryMedium: "EMAIL", Destination: maskEmail(input.Username) } });
-    }
     if (operation === "SignUp") {
       const answer = await relay(cognitoLocal.url, request, body);
       if (answer.status === 200) {
         const { UserSub } = JSON.parse(answer.body.toString("utf8"));
         verifiers.set(input.Username, { ...createVerifier(userPool, UserSub, input.Password), password: input.Password });
+        emailCode(input.Username);
       }
       response.writeHead(answer.status, answer.headers);
       return response.end(answer.body);
+    }
+    if (operation === "ResendConfirmationCode" || operation === "ForgotPassword") {
+      const status = await userStatus(input.Username);
+      if (!status) return awsError(response, "UserNotFoundException", "Username/client id combination not found.");
+      if (operation === "ResendConfirmationCode" && status !== "UNCONFIRMED") return awsError(response, "InvalidParameterException", "User is already confirmed.");
+      emailCode(input.Username);
+      return json(response, 200, { CodeDeliveryDetails: { AttributeName: "email", DeliveryMedium: "EMAIL", Destination: maskEmail(input.Username) } });
+    }
+    if (operation === "ConfirmSignUp" || operation === "ConfirmForgotPassword") {
+      if (!(await userStatus(input.Username))) return awsError(response, "UserNotFoundException", "Username/client id combination not found.");
+      if (!codes.has(input.Username) || codes.get(input.Username) !== input.ConfirmationCode) {
+        return awsError(response, "CodeMismatchException", "Invalid verification code provided, please try again.");
+      }
+      codes.delete(input.Username);
+      if (operation === "ConfirmSignUp") {
+        await callCognitoLocal("AdminConfirmSignUp", { UserPoolId: userPool, Username: input.Username });
+      } else {
+        await callCognitoLocal("AdminSetUserPassword", { UserPoolId: userPool, Username: input.Username, Password: input.Password, Permanent: true });
+        // The new password replaces the SRP verifier too, or sign-in would still want the old one.
+        const user = verifiers.get(input.Username);
+        if (user) verifiers.set(input.Username, { ...createVerifier(userPool, user.userIdForSrp, input.Password), password: input.Password });
+      }
+      return json(response, 200, {});
     }
     if (operation === "InitiateAuth" && input.AuthFlow === "USER_SRP_AUTH") {
       const user = verifiers.get(input.AuthParameters?.USERNAME);
@@ -490,7 +508,11 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     answerNext: (service: Service, answer: { status: number; body?: string; headers?: Record<string, string> }, times = 1) => {
       for (let i = 0; i < times; i++) faults.push({ service, answer });
     },
-    confirmationCode: (email: string) => cognitoLocal.codeFor(email),
+    confirmationCode: async (email: string) => {
+      const code = codes.get(email);
+      if (code === undefined) throw new Error(`The user pool double emailed no code to ${email} (or it was used): sign up, resend or ask for a password reset first.`);
+      return code;
+    },
     corsRefusals,
     denyApi: (identityId: string) => deniedIdentities.add(identityId),
     revokeSessions: async (email: string) => {
@@ -553,7 +575,7 @@ function identityIdFor(login: string): string {
   return `${REGION}:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
-async function startCognitoLocal(cwd: string): Promise<{ url: string; codeFor(email: string): Promise<string>; stop(): Promise<void> }> {
+async function startCognitoLocal(cwd: string): Promise<{ url: string; stop(): Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, [COGNITO_LOCAL_BIN], {
     cwd,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", FORCE_COLOR: "0" },
@@ -566,14 +588,6 @@ async function startCognitoLocal(cwd: string): Promise<{ url: string; codeFor(em
   const url = await waitFor(() => /Cognito Local running on (http:\/\/[\d.]+:\d+)/.exec(plain())?.[1], () => `cognito-local did not start:\n${plain()}`);
   return {
     url,
-    codeFor: (email) =>
-      waitFor(
-        () => {
-          const blocks = plain().split("Confirmation Code Delivery").filter((block) => block.includes(email));
-          return /Code:\s*(\d+)/.exec(blocks.at(-1) ?? "")?.[1];
-        },
-        () => `cognito-local logged no code for ${email}:\n${plain()}`,
-      ),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
