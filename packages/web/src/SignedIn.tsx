@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { getPrivate, type PrivateAnswer } from "./api";
 import { forgetSession, signOutAndForget } from "./auth";
 import { forgetSigners, signedIdentity } from "./credentials";
@@ -12,6 +12,10 @@ export function SignedIn({ email, onSignedOut }: { email: string; onSignedOut: (
   const [answer, setAnswer] = useState<PrivateAnswer>();
   const [error, setError] = useState<string>();
   const [signingOut, setSigningOut] = useState(false);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  // The form that had focus is gone: a screen reader hears where it now is.
+  useEffect(() => heading.current?.focus(), []);
 
   const report = useCallback(
     (failure: unknown) => {
@@ -58,7 +62,9 @@ export function SignedIn({ email, onSignedOut }: { email: string; onSignedOut: (
     <>
       <section>
         <div className="row">
-          <h2>Signed in</h2>
+          <h2 ref={heading} tabIndex={-1}>
+            Signed in
+          </h2>
           <button type="button" onClick={signOut} disabled={signingOut}>
             Sign out
           </button>

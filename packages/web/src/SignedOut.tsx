@@ -43,8 +43,8 @@ export function SignedOut({ error: initialError, onSignedIn }: { error?: string;
     const action = ((event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null)?.value;
     if (action === "sign-up") {
       return act(async () => {
-        await signUpWithEmail(email, password);
-        goTo("confirm", `We emailed a confirmation code to ${email}.`);
+        if (await signUpWithEmail(email, password)) goTo("confirm", `We emailed a confirmation code to ${email}.`);
+        else setNotice(`Signed up ${email}: sign in with your password.`);
       });
     }
     return act(async () => {

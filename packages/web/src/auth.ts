@@ -86,8 +86,10 @@ async function cognito<T>(operation: Operation, email: string, call: () => Promi
   }
 }
 
-export async function signUpWithEmail(email: string, password: string): Promise<void> {
-  await cognito("SignUp", email, () => signUp({ username: email, password, options: { userAttributes: { email } } }));
+/** Creates the account; true when its email must be confirmed with a code before signing in. */
+export async function signUpWithEmail(email: string, password: string): Promise<boolean> {
+  const { nextStep } = await cognito("SignUp", email, () => signUp({ username: email, password, options: { userAttributes: { email } } }));
+  return nextStep.signUpStep === "CONFIRM_SIGN_UP";
 }
 
 export async function confirmEmail(email: string, code: string): Promise<void> {
