@@ -1,6 +1,7 @@
 // Bundles the CLI into dist/ so a command loads a few files instead of hundreds of SDK modules.
 // Code splitting keeps each command, and each SDK client, in its own chunk, loaded only when used.
 import { readFile, rm } from "node:fs/promises";
+import { builtinModules } from "node:module";
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,17 +9,48 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * aws4fetch's signer builds its headers with the global `Headers`, whose first use loads undici
- * (≈ 55 ms on Node 24): within aws4fetch only, `Headers` is src/signing-headers.ts instead.
+ * aws4fetch's signer uses the global `Headers` and `crypto.subtle`, whose first use costs more than
+ * Node's own start-up (undici, WebCrypto): within aws4fetch only, both come from src/aws4fetch-node.ts.
  */
-const signingHeaders = {
-  name: "aws4fetch-signing-headers",
+const aws4fetchOnNode = {
+  name: "aws4fetch-on-node",
   setup(build) {
     build.onLoad({ filter: /[\\/]aws4fetch[\\/]dist[\\/][^\\/]+\.m?js$/ }, async (args) => ({
-      contents: `import { SigningHeaders as Headers } from ${JSON.stringify(join(here, "src/signing-headers.ts"))};\n${await readFile(args.path, "utf8")}`,
+      contents: `import { Headers, crypto } from ${JSON.stringify(join(here, "src/aws4fetch-node.ts"))};\n${await readFile(args.path, "utf8")}`,
       loader: "js",
       resolveDir: dirname(args.path),
     }));
+  },
+};
+
+/** Imported by commander for executable subcommands, which this CLI has none of: loaded only if ever used (its default export only). */
+const LOADED_ON_FIRST_USE = new Set(["node:child_process"]);
+const WARM_PATH_IMPORTERS = /^(?!.*[\\/]node_modules[\\/])|[\\/]node_modules[\\/](commander|aws4fetch)[\\/]/;
+const builtinPattern = new RegExp(`^(node:)?(${builtinModules.map((name) => name.replace(/[/]/g, "\\/")).join("|")})$`);
+
+/**
+ * Node's built-in modules without ESM's cost: `import { x } from "node:util"` builds a namespace
+ * of every export, calling lazy getters that load whole subsystems a command never uses (util's
+ * TextDecoder, fs's promises, child_process's sockets…). Here each is `process.getBuiltinModule`
+ * (Node ≥ 20.16) with its plain values as named exports and its lazy ones left for first use.
+ */
+const builtinsWithoutNamespaces = {
+  name: "builtins-without-namespaces",
+  setup(build) {
+    // The code every command runs: ours, commander's and aws4fetch's. The SDK's, loaded only by
+    // commands that talk to Cognito or S3, keeps its ESM imports.
+    build.onResolve({ filter: builtinPattern }, (args) =>
+      WARM_PATH_IMPORTERS.test(args.importer) ? { path: args.path.replace(/^(node:)?/, "node:"), namespace: "builtin" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => {
+      const load = `process.getBuiltinModule(${JSON.stringify(args.path)})`;
+      if (LOADED_ON_FIRST_USE.has(args.path)) {
+        return { contents: `let loaded;\nexport default new Proxy({}, { get: (_, key) => (loaded ??= ${load})[key] });`, loader: "js" };
+      }
+      const exports = process.getBuiltinModule(args.path);
+      const plain = Object.keys(exports).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== "default" && !Object.getOwnPropertyDescriptor(exports, key)?.get);
+      return { contents: `const builtin = ${load};\nexport default builtin;\nexport const { ${plain.join(", ")} } = builtin;`, loader: "js" };
+    });
   },
 };
 
@@ -36,8 +68,8 @@ export async function buildCli(outdir = join(here, "dist")) {
     outExtension: { ".js": ".mjs" },
     chunkNames: "chunks/[name]-[hash]",
     // The SDK's CommonJS modules call require() for Node built-ins, which ESM output lacks.
-    banner: { js: 'import { createRequire as __createRequire } from "node:module"; const require = __createRequire(import.meta.url);' },
-    plugins: [signingHeaders],
+    banner: { js: 'const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);' },
+    plugins: [aws4fetchOnNode, builtinsWithoutNamespaces],
     logLevel: "warning",
   });
   return join(outdir, "main.mjs");

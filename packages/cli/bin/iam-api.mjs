@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { existsSync } from "node:fs";
+// node:fs as CommonJS: an ESM import of it would load fs/promises too, on every command.
+const { existsSync } = process.getBuiltinModule("node:fs");
 
 const entry = new URL("../dist/main.mjs", import.meta.url);
 if (!existsSync(entry)) {

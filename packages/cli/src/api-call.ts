@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { apiFailed, apiForbidden, apiMessage, apiNeedsSignIn, apiThrottled } from "@iam-auth-api/client/messages";
 import { CliError } from "./cli-error";
 import type { Context } from "./context";
@@ -44,7 +44,7 @@ async function requestBody(data: string | undefined): Promise<{ body?: string; c
   let body = data;
   if (data.startsWith("@")) {
     try {
-      body = await readFile(data.slice(1), "utf8");
+      body = readFileSync(data.slice(1), "utf8");
     } catch {
       throw new CliError("FileNotFound", `Cannot read ${data.slice(1)} for --data: pass an existing file after @, or the body itself.`);
     }

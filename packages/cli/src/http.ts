@@ -76,12 +76,20 @@ export async function apiRequest(
   }
 }
 
+/**
+ * node:http(s) as CommonJS: an ESM import of them reads every export, including the lazy
+ * `WebSocket` getter that loads undici, the cost this module avoids by not using fetch.
+ */
+function builtin(name: "node:http" | "node:https"): typeof import("node:http") {
+  return process.getBuiltinModule(name) as typeof import("node:http");
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<Omit<ApiResponse, "attempts"> & { retryAfter?: string }> {
-  const { request } = url.protocol === "https:" ? await import("node:https") : await import("node:http");
+  const { request } = builtin(url.protocol === "https:" ? "node:https" : "node:http");
   const answer = await new Promise<IncomingMessage>((resolve, reject) => {
     const outgoing = request(url, { method, headers, timeout: REQUEST_TIMEOUT_MS }, resolve);
     outgoing.on("timeout", () => outgoing.destroy(Object.assign(new Error("timeout"), { code: "ETIMEDOUT" })));

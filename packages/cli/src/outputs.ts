@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+// Synchronous file access: node:fs/promises alone costs a command a few milliseconds to load.
+import { readFileSync } from "node:fs";
 import { outputEnvName, type OutputName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
 
@@ -15,7 +16,7 @@ export const SESSION_OUTPUTS = [...USER_POOL_OUTPUTS, "IdentityPool"] as const s
  */
 export async function loadOutputs<Name extends OutputName>(file: string | undefined, env: NodeJS.ProcessEnv, names: readonly Name[]): Promise<Record<Name, string>> {
   const path = file ?? DEFAULT_OUTPUTS_FILE;
-  const fromFile = await readOutputsFile(path, file !== undefined);
+  const fromFile = readOutputsFile(path, file !== undefined);
   const values: Partial<Record<Name, string>> = {};
   const missing: Name[] = [];
   for (const name of names) {
@@ -39,10 +40,10 @@ function list(items: string[]): string {
   return items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}` : items[0];
 }
 
-async function readOutputsFile(path: string, explicit: boolean): Promise<Record<string, unknown> | undefined> {
+function readOutputsFile(path: string, explicit: boolean): Record<string, unknown> | undefined {
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     if (explicit) throw new CliError("MissingOutputs", `The outputs file ${path} does not exist: pass the .sst/outputs.json that \`npx sst deploy\` wrote.`);
