@@ -81,6 +81,8 @@ export interface Loopback {
   tokenLifetimeMs?: number;
   /** Lifetime of the temporary credentials GetCredentialsForIdentity issues from now on. */
   credentialLifetimeMs: number;
+  /** As if their lifetime had passed: every credential issued so far is refused from now on. */
+  expireCredentials(): void;
   /** The next `times` requests to `service` fail with this AWS error (e.g. TooManyRequestsException). */
   failNext(service: Service, errorName: string, message: string, times?: number): void;
   /** The next `times` requests to `service` lose their connection before any response. */
@@ -286,11 +288,14 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       sessions.set(result.RefreshToken!, { email: pending.email, originJti: randomUUID() });
       return json(response, 200, withExpiresIn({ ChallengeParameters: {}, AuthenticationResult: revocable(result, result.RefreshToken!) }));
     }
-    if (operation === "InitiateAuth" && input.AuthFlow === "REFRESH_TOKEN_AUTH") {
-      const answer = await relay(cognitoLocal.url, request, body);
-      if (answer.status !== 200) return awsError(response, "NotAuthorizedException", "Refresh Token has been revoked");
-      const refreshed = JSON.parse(answer.body.toString("utf8")) as { AuthenticationResult: Tokens };
-      return json(response, 200, withExpiresIn({ ...refreshed, AuthenticationResult: revocable(refreshed.AuthenticationResult, input.AuthParameters?.REFRESH_TOKEN) }));
+    // Amplify v6 refreshes with GetTokensFromRefreshToken, which cognito-local lacks; without refresh
+    // token rotation (this app's client has none) it answers as REFRESH_TOKEN_AUTH does: no new refresh token.
+    const refreshToken = operation === "GetTokensFromRefreshToken" ? input.RefreshToken : input.AuthFlow === "REFRESH_TOKEN_AUTH" ? input.AuthParameters?.REFRESH_TOKEN : undefined;
+    if (refreshToken !== undefined) {
+      const refreshed = await callCognitoLocal("InitiateAuth", { ClientId: clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: refreshToken } }).catch(() => undefined);
+      if (!refreshed) return awsError(response, "NotAuthorizedException", "Refresh Token has been revoked");
+      const { RefreshToken: _, ...tokens } = refreshed.AuthenticationResult as Tokens;
+      return json(response, 200, withExpiresIn({ ...(operation === "InitiateAuth" && { ChallengeParameters: {} }), AuthenticationResult: revocable(tokens, refreshToken) }));
     }
     if (operation === "InitiateAuth") {
       return awsError(response, "InvalidParameterException", `${input.AuthFlow} flow not enabled for this client`);
@@ -515,6 +520,9 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     },
     corsRefusals,
     denyApi: (identityId: string) => deniedIdentities.add(identityId),
+    expireCredentials: () => {
+      for (const credentials of issued.values()) credentials.expiresAt = Math.min(credentials.expiresAt, Date.now() - 1);
+    },
     revokeSessions: async (email: string) => {
       for (const [refreshToken, session] of sessions) {
         // A token the user already revoked by signing out is refused again: nothing left to do for it.
