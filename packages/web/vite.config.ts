@@ -1,7 +1,8 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
-// Relative, not the package name: Vite bundles a relative import into the config, while Node would refuse a .ts file under node_modules.
-import { DEV_SERVER_PORT } from "../client/src/dev-server";
+// Relative, not the package name: Vite bundles a relative import into the config, while Node would
+// refuse a .ts file under node_modules; with its extension, as Vite's native config loader will need.
+import { DEV_SERVER_PORT } from "../client/src/dev-server.ts";
 
 export default defineConfig({
   plugins: [react()],

@@ -81,7 +81,8 @@ export function SignedIn({ email, onSignedOut }: { email: string; onSignedOut: (
           <dd>{answer ? <output>{answer.message}</output> : identityId ? "Calling the API…" : "—"}</dd>
         </dl>
       </section>
-      {identityId && <Files report={report} clearError={clearError} />}
+      {/* After the first signed call: if the API refuses it, one alert says why, not one per call. */}
+      {answer && <Files report={report} clearError={clearError} />}
     </>
   );
 }

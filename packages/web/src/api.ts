@@ -14,7 +14,7 @@ export interface PrivateAnswer {
 /** A SigV4-signed GET to this app's API, with the identity's own credentials. */
 async function signedGet<T>(path: string): Promise<T> {
   const { api } = await signedIdentity();
-  const request = `GET ${path.split("?")[0]}`;
+  const request = `GET /${path.split("?")[0]}`;
   let response: Response;
   try {
     response = await api.fetch(new URL(path, `${settings.apiUrl.replace(/\/+$/, "")}/`));

@@ -10,14 +10,14 @@ import { Amplify } from "aws-amplify";
 import {
   confirmResetPassword,
   confirmSignUp,
-  fetchAuthSession,
-  getCurrentUser,
   resendSignUpCode,
   resetPassword,
   signIn,
   signOut,
   signUp,
 } from "aws-amplify/auth";
+import { Hub } from "aws-amplify/utils";
+import { authSession } from "./credentials";
 import { errorName, Problem, SessionExpired, SIGN_IN_AGAIN } from "./problem";
 import { settings } from "./settings";
 
@@ -74,6 +74,9 @@ function cognitoProblem(error: unknown, operation: Operation, email: string): Pr
       return problem(`Cognito refused the form (${message.replace(/\.$/, "")}): correct it and try again.`);
     case "NetworkError":
       return problem("Could not reach Cognito: check your network connection, then try again.");
+    case "UserAlreadyAuthenticatedException":
+      // A stored sign-in that could not be renewed for a passing reason (see currentEmail).
+      return problem("This browser is still signed in: reload the page.");
   }
   return problem(`Cognito refused ${operation} (${name || "error"}: ${message.replace(/\.$/, "")}): try again, or reload the page.`);
 }
@@ -121,19 +124,28 @@ export async function resetPasswordWithCode(email: string, code: string, newPass
   await cognito("ConfirmForgotPassword", email, () => confirmResetPassword({ username: email, confirmationCode: code, newPassword }));
 }
 
-/** The signed-in person's email, from the stored session, or undefined when nobody is signed in. */
+/**
+ * The signed-in person's email, from the session stored in this browser; undefined when nobody
+ * signed in here. A stored sign-in Cognito refuses to renew (revoked, or the refresh token expired)
+ * is forgotten, with the alert that says to sign in again.
+ */
 export async function currentEmail(): Promise<string | undefined> {
+  let refreshRefused = false;
+  // Amplify tells a refused refresh apart from no session only by this event: both leave no tokens.
+  const stopListening = Hub.listen("auth", ({ payload }) => {
+    if (payload.event === "tokenRefresh_failure") refreshRefused = true;
+  });
   try {
-    await getCurrentUser();
-  } catch {
-    return undefined;
+    const email = (await authSession()).tokens?.idToken?.payload.email;
+    if (typeof email === "string") return email;
+    if (!refreshRefused) return undefined;
+    throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
+  } catch (error) {
+    if (error instanceof SessionExpired) await forgetSession();
+    throw error;
+  } finally {
+    stopListening();
   }
-  const session = await fetchAuthSession().catch(() => undefined);
-  const email = session?.tokens?.idToken?.payload.email;
-  if (typeof email === "string") return email;
-  // Tokens stored but no longer refreshable (revoked, or the refresh token expired): start over.
-  await forgetSession();
-  throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
 }
 
 /** Revokes the refresh token at Cognito, then forgets the tokens and the AWS credentials. */

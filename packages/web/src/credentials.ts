@@ -42,12 +42,19 @@ export async function signedIdentity(): Promise<SignedIdentity> {
   return signers.identity;
 }
 
-async function authSession() {
+/**
+ * Amplify's session (tokens refreshed if they expired, credentials if due), failures worded for the
+ * page. A sign-in Cognito no longer accepts comes back without tokens (Amplify clears them) or, from
+ * the identity pool, as NotAuthorizedException; other failures leave the stored tokens for a retry.
+ */
+export async function authSession() {
   try {
     return await fetchAuthSession();
   } catch (error) {
-    if (errorName(error) === "NetworkError") throw new Problem("Could not reach Cognito to renew your credentials: check your network connection, then try again.");
-    throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
+    const name = errorName(error);
+    if (name === "NetworkError") throw new Problem("Could not reach Cognito to renew your sign-in: check your network connection, then try again.");
+    if (name.startsWith("NotAuthorizedException")) throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
+    throw new Problem(`Cognito could not renew your sign-in (${name || "error"}): try again in a moment.`);
   }
 }
 
