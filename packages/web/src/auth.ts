@@ -1,4 +1,5 @@
 import {
+  EMAIL_SENDING_OPERATIONS,
   emailQuotaReached,
   sessionExpired,
   throttled,
@@ -65,7 +66,7 @@ function cognitoProblem(error: unknown, operation: Operation, email: string): Pr
     case "ExpiredCodeException":
       return problem(`That confirmation code has expired: choose Resend code to get a new one.`);
     case "LimitExceededException":
-      if (operation === "SignUp" || operation === "ResendConfirmationCode" || operation === "ForgotPassword") return problem(emailQuotaReached());
+      if ((EMAIL_SENDING_OPERATIONS as readonly string[]).includes(operation)) return problem(emailQuotaReached());
       return problem(throttled("Cognito", name));
     case "TooManyRequestsException":
     case "TooManyFailedAttemptsException":
