@@ -9,6 +9,7 @@ const { clientRows } = await import("./client");
 const { feedbackRows } = await import("./feedback");
 const { lambdaRows } = await import("./lambdas");
 const { renderTable } = await import("./table");
+const { webRows } = await import("./web");
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -20,5 +21,5 @@ const handlers = apiRoutes(await evaluateUncached({ stage: "production" })).map(
   runtime: route.lambda.inputs.runtime as string,
 }));
 
-const rows = [...(await lambdaRows(handlers, RUNS)), ...(await clientRows(RUNS)), ...(await feedbackRows(RUNS))];
+const rows = [...(await lambdaRows(handlers, RUNS)), ...(await clientRows(RUNS)), ...(await feedbackRows(RUNS)), ...(await webRows(RUNS))];
 console.log(renderTable(rows));

@@ -136,8 +136,12 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
   const identityPool = `${REGION}:${randomUUID()}`;
   const bucket = "loopback-uploads";
 
-  const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: join(workDir, "s3"), configureBuckets: [{ name: bucket, configs: [] }] });
-  const s3rverAddress = (await s3rver.run()) as AddressInfo;
+  // The port of this process's first s3rver, which the files handler's S3 client keeps: loopbacks that follow one another (the bench) reuse it.
+  const s3rver = new S3rver({ address: "127.0.0.1", port: s3rverPort ?? 0, silent: true, directory: join(workDir, "s3"), configureBuckets: [{ name: bucket, configs: [] }] });
+  const s3rverAddress = (await s3rver.run().catch((error: Error) => {
+    throw new Error(`s3rver could not listen on port ${s3rverPort ?? "0"} (${error.message}): run one loopback at a time per process.`);
+  })) as AddressInfo;
+  s3rverPort = s3rverAddress.port;
   const s3rverUrl = `http://127.0.0.1:${s3rverAddress.port}`;
   const adminS3 = new S3Client({
     region: REGION,
@@ -553,12 +557,14 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
 }
 
 let filesHandlerTarget: string | undefined;
+/** The s3rver port the files handler was first given in this process. */
+let s3rverPort: number | undefined;
 
 /**
  * The deployed `GET /files` handler itself, given what Lambda and SST would give it: the linked
  * bucket's name in `SST_RESOURCE_UploadsListing`, a region, credentials (s3rver accepts any) and,
- * as the one difference, S3's endpoint. Its S3 client is built once at import, so one s3rver
- * serves it per process.
+ * as the one difference, S3's endpoint. Its S3 client is built once at import, so every s3rver
+ * of this process listens on the same port.
  */
 async function realFilesHandler(s3rverUrl: string, bucket: string): Promise<(event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>> {
   const target = `${s3rverUrl}/${bucket}`;

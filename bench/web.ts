@@ -1,0 +1,115 @@
+// The web client (packages/web): what a first visit downloads, beside baselines built in the same run
+// from the same node_modules, and how fast it gets to its first signed call in Chromium on loopback.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { PAGE_ORIGIN, startWebApp } from "../packages/web/test/fixture";
+import { openApp, signIn, signUp } from "../packages/web/test/ui";
+import { median } from "./stats";
+import type { Row } from "./table";
+
+const WEB_ROOT = fileURLToPath(new URL("../packages/web", import.meta.url));
+const BASELINES = fileURLToPath(new URL("./web-baselines", import.meta.url));
+
+/** The settings of a real build (a stage's `VITE_*`, no test endpoints): placeholders of the right shape. */
+const STAGE_ENV = {
+  VITE_API_URL: "https://5bv7x0iuga.execute-api.us-east-1.amazonaws.com",
+  VITE_REGION: "us-east-1",
+  VITE_USER_POOL_ID: "us-east-1_TYEz7XP7P",
+  VITE_USER_POOL_CLIENT_ID: "3fetogamdv9aqa0393adsd7viv",
+  VITE_IDENTITY_POOL_ID: "us-east-1:9bd0357e-2ac1-418d-a609-bc5e7bc064e3",
+  VITE_BUCKET: "iam-auth-api-prod-uploadsbucket-mbsxdnhc",
+};
+
+/** `vite build` of the page at `root` (its index.html), as `npm run build` in packages/web does; returns the output directory. */
+async function viteBuild(root: string, env: Record<string, string>): Promise<string> {
+  const outDir = await mkdtemp(join(tmpdir(), "iam-api-bench-web-"));
+  const { build } = await import("vite");
+  const { default: react } = await import("@vitejs/plugin-react");
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    // The app's own vite.config.ts for the app; the same React plugin, nothing else, for a baseline.
+    await build({ root, logLevel: "silent", ...(root === WEB_ROOT ? {} : { configFile: false, plugins: [react()] }), build: { outDir, emptyOutDir: true } });
+  } finally {
+    for (const name of Object.keys(env)) if (saved[name] === undefined) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
+  return outDir;
+}
+
+/** Gzipped bytes of the JS and CSS index.html makes a first visit fetch: its scripts, module preloads and style sheets, not lazy chunks. */
+async function firstLoadGzip(dist: string): Promise<number> {
+  const html = await readFile(join(dist, "index.html"), "utf8");
+  const assets = [...html.matchAll(/(?:src|href)="\/?([^"]+\.(?:js|css))"/g)].map((match) => match[1]!);
+  if (!assets.some((asset) => asset.endsWith(".js"))) throw new Error(`No script in ${dist}/index.html: the build changed shape, update firstLoadGzip.`);
+  let bytes = 0;
+  for (const asset of new Set(assets)) bytes += gzipSync(await readFile(join(dist, asset)), { level: 9 }).length;
+  return bytes;
+}
+
+async function sizeOf(root: string, env: Record<string, string>): Promise<number> {
+  const dist = await viteBuild(root, env);
+  try {
+    return await firstLoadGzip(dist);
+  } finally {
+    await rm(dist, { recursive: true, force: true });
+  }
+}
+
+const KB = 1024;
+
+export async function webRows(runs: number): Promise<Row[]> {
+  const app = await sizeOf(WEB_ROOT, STAGE_ENV);
+  const v6 = await sizeOf(join(BASELINES, "amplify-v6"), STAGE_ENV);
+  const v5 = await sizeOf(join(BASELINES, "amplify-v5"), STAGE_ENV);
+
+  // The app built against the loopback doubles (CORS from infra/'s evaluation), in Chromium, as the browser tests run it.
+  const web = await startWebApp();
+  const firstCall: number[] = [];
+  const warmRequests: number[] = [];
+  try {
+    const { loopback } = web;
+    const context = await web.newContext();
+    const page = await openApp(context);
+    await signUp(page, loopback, "bench@example.com");
+    await signIn(page, "bench@example.com");
+    const cognitoAndApi = () => loopback.count("cognitoIdp") + loopback.count("cognitoIdentity") + loopback.count("api");
+    for (let i = 0; i < runs; i++) {
+      // A returning visitor: the session is stored, the credentials (kept in memory) are fetched again.
+      const start = performance.now();
+      const answered = page.waitForResponse((response) => response.url().endsWith("/private") && response.request().method() === "GET");
+      await page.goto(PAGE_ORIGIN);
+      if ((await answered).status() !== 200) throw new Error("GET /private failed after the page load.");
+      firstCall.push(performance.now() - start);
+      await page.getByText(/^Hello /).waitFor();
+      await page.getByText(/No files yet|Download /).first().waitFor();
+
+      // Warm: after an upload the page lists the files again (GET /files), with the credentials and preflight it has.
+      const name = `warm-${i}.txt`;
+      await page.getByLabel("File", { exact: true }).setInputFiles({ name, mimeType: "text/plain", buffer: Buffer.from("warm") });
+      const listed = page.waitForResponse((response) => response.url().endsWith("/files") && response.request().method() === "GET");
+      const before = cognitoAndApi();
+      await page.getByRole("button", { name: "Upload", exact: true }).click();
+      await listed;
+      await page.getByRole("button", { name: `Download ${name}`, exact: true }).waitFor();
+      warmRequests.push(cognitoAndApi() - before);
+    }
+    if (loopback.corsRefusals.length) throw new Error(`The API or bucket double refused a preflight: ${JSON.stringify(loopback.corsRefusals[0])}`);
+    await context.close();
+  } finally {
+    await web.stop();
+  }
+
+  return [
+    { section: "web", what: "first-load JS+CSS, gzip: the app", value: app / KB, unit: "KB" },
+    { section: "web", what: "baseline: Amplify v6 sign-in + REST + storage + React", value: v6 / KB, unit: "KB", note: "bench/web-baselines/amplify-v6" },
+    { section: "web", what: "the app ÷ Amplify v6 baseline", value: app / v6, unit: "×", target: { max: 1.15 } },
+    { section: "web", what: "the guide's Amplify v5 app", value: v5 / KB, unit: "KB", note: "bench/web-baselines/amplify-v5" },
+    { section: "web", what: "the app ÷ the guide's Amplify v5 app", value: app / v5, unit: "×", target: { max: 1 } },
+    { section: "web", what: "page load → GET /private answered", value: median(firstCall), unit: "ms", note: "Chromium, stored session, loopback" },
+    { section: "web", what: "warm signed call (GET /files): requests", value: median(warmRequests), unit: "req", target: { max: 1 }, note: "Cognito + API requests" },
+  ];
+}
