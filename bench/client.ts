@@ -50,7 +50,7 @@ export async function clientRows(runs: number): Promise<Row[]> {
 
       await rm(workspace.cacheDir, { recursive: true, force: true });
       let before = loopback.count();
-      let start = performance.now();
+      const start = performance.now();
       await mustRun(workspace, ["login", EMAIL], `${PASSWORD}\n`);
       await mustRun(workspace, ["whoami"]);
       cold.ms.push(performance.now() - start);

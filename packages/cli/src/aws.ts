@@ -1,16 +1,7 @@
 import { EMAIL_SENDING_OPERATIONS, emailQuotaReached, throttled } from "@iam-auth-api/client/messages";
 import { MAX_ATTEMPTS } from "@iam-auth-api/client/retry";
 import { CliError } from "./cli-error";
-
-/**
- * Test and development only: point the SDK clients at loopback emulators. Real use needs none of
- * these; the clients then talk to AWS in the outputs' region.
- */
-export const TEST_ENDPOINT_ENV = {
-  cognitoIdp: "IAM_API_TEST_ENDPOINT_COGNITO_IDP",
-  cognitoIdentity: "IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY",
-  s3: "IAM_API_TEST_ENDPOINT_S3",
-} as const;
+import { TEST_ENDPOINT_ENV } from "./test-settings";
 
 /** The SDK's own retry strategy (jittered exponential backoff on throttling, 5xx and dropped connections), bounded like the API calls. */
 export function clientConfig(region: string, service: keyof typeof TEST_ENDPOINT_ENV, env: NodeJS.ProcessEnv) {

@@ -1,30 +1,30 @@
 import { Command, CommanderError } from "commander";
 import { OUTPUT_NAMES, outputEnvName } from "@iam-auth-api/client/settings";
-import { TEST_ENDPOINT_ENV } from "./aws";
 import { CACHE_DIR_ENV } from "./cache-directory";
 import { CliError, UsageError } from "./cli-error";
 import type { Context } from "./context";
-import { TEST_RETRY_BASE_ENV } from "./http";
 import { DEFAULT_OUTPUTS_FILE, loadOutputs } from "./outputs";
 import { progress, type Io } from "./terminal";
+import { TEST_ENDPOINT_ENV, TEST_RETRY_BASE_ENV } from "./test-settings";
 
 /**
- * One module per command, imported only when that command runs (every one for the overview and
- * unknown commands): a call never loads another command's code, nor an SDK client it does not use.
+ * One module per command, imported only when that command runs: a call never loads another
+ * command's code, nor an SDK client it does not use. The overview (`iam-api --help`) needs only
+ * each command's one-line summary, so it loads none of them.
  */
 const COMMANDS = {
-  signup: () => import("./commands/signup"),
-  confirm: () => import("./commands/confirm"),
-  login: () => import("./commands/login"),
-  logout: () => import("./commands/logout"),
-  whoami: () => import("./commands/whoami"),
-  call: () => import("./commands/call"),
-  upload: () => import("./commands/upload"),
-  ls: () => import("./commands/ls"),
-  download: () => import("./commands/download"),
-  rm: () => import("./commands/rm"),
-  config: () => import("./commands/config"),
-} satisfies Record<string, () => Promise<{ define(command: Command, context: Context): void }>>;
+  signup: { summary: "Create a user; the password is prompted without echo, or read from the first line of stdin", load: () => import("./commands/signup") },
+  confirm: { summary: "Confirm a user with the emailed code, or with --admin and your own AWS credentials (as admin-confirm-sign-up)", load: () => import("./commands/confirm") },
+  login: { summary: "Sign in with SRP (the password never leaves this machine), or with a provider's token; caches temporary AWS credentials that renew automatically", load: () => import("./commands/login") },
+  logout: { summary: "Revoke the refresh token and delete the cached credentials", load: () => import("./commands/logout") },
+  whoami: { summary: "Who the API says you are: the same as `call GET /private`", load: () => import("./commands/whoami") },
+  call: { summary: "A request to the API, SigV4-signed when you are logged in (unsigned otherwise, for open routes); prints the body, the status on stderr", load: () => import("./commands/call") },
+  upload: { summary: "Store a file under your own prefix, private/<identityId>/", load: () => import("./commands/upload") },
+  ls: { summary: "List your files", load: () => import("./commands/ls") },
+  download: { summary: "Fetch one of your files", load: () => import("./commands/download") },
+  rm: { summary: "Delete one of your files", load: () => import("./commands/rm") },
+  config: { summary: "The client settings a web or mobile app needs: JSON, or the VITE_* lines for the web client's .env.local", load: () => import("./commands/config") },
+} satisfies Record<string, { summary: string; load(): Promise<{ define(command: Command, context: Context): void }> }>;
 
 type CommandName = keyof typeof COMMANDS;
 
@@ -89,10 +89,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io, nodeV
     if (Number(/^v?(\d+)/.exec(nodeVersion)?.[1]) < OLDEST_SUPPORTED_NODE && !argv.includes("--json")) {
       io.stderr.write(`iam-api: Node ${nodeVersion} is past its end of life and not supported: install Node ${OLDEST_SUPPORTED_NODE} or newer (this run goes on).\n`);
     }
-    const known = name !== undefined && Object.hasOwn(COMMANDS, name);
-    const names = (known ? [name] : Object.keys(COMMANDS)) as CommandName[];
-    const modules = await Promise.all(names.map((command) => COMMANDS[command]()));
-    names.forEach((command, index) => modules[index].define(program.command(command), context));
+    if (name !== undefined && Object.hasOwn(COMMANDS, name)) {
+      const { summary, load } = COMMANDS[name as CommandName];
+      (await load()).define(program.command(name).description(summary), context);
+    } else {
+      // The overview, or an unknown command (commander suggests the nearest name): summaries only.
+      for (const [command, { summary }] of Object.entries(COMMANDS)) program.command(command).description(summary);
+    }
     await program.parseAsync(name === undefined && argv.length === 0 ? ["--help"] : argv, { from: "user" });
     return 0;
   } catch (error) {
@@ -100,7 +103,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io, nodeV
     if (error instanceof CommanderError && (error.code === "commander.helpDisplayed" || error.code === "commander.help")) return 0;
     const failure =
       error instanceof CommanderError
-        ? new UsageError(error.message.replace(/^error: /, "").replace(/\.$/, ""))
+        ? new UsageError(error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ").replace(/\.$/, ""))
         : error instanceof CliError
           ? error
           : new CliError("Unexpected", `Unexpected error: ${(error as Error)?.message ?? String(error)}`);

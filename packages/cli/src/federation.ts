@@ -31,7 +31,7 @@ export function federatedSignIn(provider: FederatedProvider, options: FederatedL
     method: "federated",
     provider,
     providerName: providerNameFor(provider, options, claims),
-    token: provider === "twitter" ? twitterLoginsValue(options.token, options.tokenSecret!) : options.token,
+    token: provider === "twitter" && options.tokenSecret ? twitterLoginsValue(options.token, options.tokenSecret) : options.token,
   };
   const expiresAt = tokenExpiresAt(signIn);
   if (expiresAt !== undefined && expiresAt <= Date.now()) {

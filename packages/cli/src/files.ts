@@ -7,7 +7,8 @@ import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectC
 import { noSuchFile, sessionExpired, storageDenied } from "@iam-auth-api/client/messages";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { listOwnFiles, type FileEntry } from "@iam-auth-api/core/list-files";
-import { TEST_ENDPOINT_ENV, clientConfig, commonAwsError, errorName, unexpectedAwsError } from "./aws";
+import { clientConfig, commonAwsError, errorName, unexpectedAwsError } from "./aws";
+import { TEST_ENDPOINT_ENV } from "./test-settings";
 import { CliError } from "./cli-error";
 import type { Session } from "./session-store";
 

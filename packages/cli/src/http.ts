@@ -4,10 +4,9 @@ import { AwsV4Signer } from "aws4fetch";
 import { attemptsText, networkErrorCode } from "./aws";
 import { CliError } from "./cli-error";
 import type { TemporaryCredentials } from "./session-store";
+import { TEST_RETRY_BASE_ENV } from "./test-settings";
 
 const REQUEST_TIMEOUT_MS = 30_000;
-/** Tests only: the backoff's base delay, so retries cost milliseconds instead of a second. */
-export const TEST_RETRY_BASE_ENV = "IAM_API_TEST_RETRY_BASE_MS";
 
 export interface ApiRequest {
   method: string;

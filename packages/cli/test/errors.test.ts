@@ -199,6 +199,7 @@ describe("usage", () => {
 
   test.each([
     [["frobnicate"], "unknown command 'frobnicate'", ""],
+    [["whoam"], "unknown command 'whoam' (Did you mean whoami?)", ""],
     [["login", "not-an-email"], '"not-an-email" is not an email address', " login"],
     [["confirm", "a@example.com"], "Confirm with either the emailed code (confirm a@example.com <code>) or --admin", " confirm"],
     [["call", "GET", "private"], 'The path must start with / (got "private")', " call"],

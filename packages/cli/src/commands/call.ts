@@ -5,7 +5,6 @@ import type { Context } from "../context";
 
 export function define(command: Command, context: Context): void {
   command
-    .description("A request to the API, SigV4-signed when you are logged in (unsigned otherwise, for open routes); prints the body, the status on stderr")
     .argument("<method>", "GET, POST, PUT, DELETE…")
     .argument("<path>", "the route, e.g. /private")
     .option("--data <text|@file>", "request body (JSON is sent as application/json)")

@@ -4,7 +4,6 @@ import type { Context } from "../context";
 
 export function define(command: Command, context: Context): void {
   command
-    .description("The client settings a web or mobile app needs: JSON, or the VITE_* lines for the web client's .env.local")
     .addOption(new Option("--format <format>", "output format").choices(["json", "env"]).default("json"))
     .action(async (options: { format: "json" | "env" }) => {
       const settings = clientSettings(await context.outputs(OUTPUT_NAMES));

@@ -5,7 +5,6 @@ import { USER_POOL_OUTPUTS } from "../outputs";
 
 export function define(command: Command, context: Context): void {
   command
-    .description("Confirm a user with the emailed code, or with --admin and your own AWS credentials (as admin-confirm-sign-up)")
     .argument("<email>", "the address signed up with")
     .argument("[code]", "the code emailed at sign-up")
     .option("--admin", "confirm with your AWS credentials (the deployer's) instead of the code")

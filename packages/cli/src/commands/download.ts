@@ -5,7 +5,6 @@ import { filesContext } from "../files-context";
 
 export function define(command: Command, context: Context): void {
   command
-    .description("Fetch one of your files")
     .argument("<name>", "its name in your files (`iam-api ls` lists them)")
     .argument("[file]", "where to write it (default ./<name>; - for stdout)")
     .action(async (name: string, file: string | undefined) => {

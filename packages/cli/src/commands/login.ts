@@ -14,7 +14,6 @@ interface LoginOptions {
 
 export function define(command: Command, context: Context): void {
   command
-    .description("Sign in with SRP (the password never leaves this machine), or with a provider's token; caches temporary AWS credentials that renew automatically")
     .argument("[email]", "the user pool account to sign in as")
     .addOption(new Option("--provider <name>", "sign in with this provider's token instead").choices(Object.keys(FEDERATED_PROVIDERS)))
     .option("--token <token>", "the provider's token (twitter: the access token; auth0, google, apple: the id_token; facebook, amazon: the access token); - reads it from stdin, out of shell history")

@@ -4,7 +4,7 @@ import type { Context } from "../context";
 import { SESSION_OUTPUTS } from "../outputs";
 
 export function define(command: Command, context: Context): void {
-  command.description("Revoke the refresh token and delete the cached credentials").action(async () => {
+  command.action(async () => {
     const [{ appSettings }, { readSession, sessionFile, deleteSession }, { revokeRefreshToken }] = await Promise.all([
       import("../session"),
       import("../session-store"),
@@ -17,10 +17,13 @@ export function define(command: Command, context: Context): void {
     if (session?.signIn.method === "userPool") {
       const done = context.progress("Revoking the refresh token");
       // Deleting the local copy matters most; a revoke that fails must not keep the user logged in.
-      revoked = await revokeRefreshToken(settings, session.signIn, context.env).then(
-        () => true,
-        (error: CliError) => (done(), context.io.stderr.write(`Warning: the refresh token was not revoked: ${error.message}\n`), false),
-      );
+      try {
+        await revokeRefreshToken(settings, session.signIn, context.env);
+        revoked = true;
+      } catch (error) {
+        done();
+        context.io.stderr.write(`Warning: the refresh token was not revoked: ${(error as CliError).message}\n`);
+      }
       done();
     }
     const deleted = await deleteSession(file);

@@ -3,7 +3,7 @@ import type { Context } from "../context";
 import { filesContext } from "../files-context";
 
 export function define(command: Command, context: Context): void {
-  command.description("List your files").action(async () => {
+  command.action(async () => {
     const [{ listFiles }, files] = await Promise.all([import("../files"), filesContext(context)]);
     const listing = await listFiles(files);
     const rows = listing.files.map((file) => `${String(file.size).padStart(10)}  ${file.lastModified ?? ""}  ${file.name}`);

@@ -4,7 +4,6 @@ import { filesContext } from "../files-context";
 
 export function define(command: Command, context: Context): void {
   command
-    .description("Delete one of your files")
     .argument("<name>", "its name in your files")
     .action(async (name: string) => {
       const [{ removeFile }, files] = await Promise.all([import("../files"), filesContext(context)]);

@@ -4,7 +4,6 @@ import { USER_POOL_OUTPUTS } from "../outputs";
 
 export function define(command: Command, context: Context): void {
   command
-    .description("Create a user; the password is prompted without echo, or read from the first line of stdin")
     .argument("<email>", "the user's email address, where the confirmation code goes")
     .action(async (email: string) => {
       checkEmail(email);

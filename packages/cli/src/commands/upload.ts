@@ -4,7 +4,6 @@ import { filesContext } from "../files-context";
 
 export function define(command: Command, context: Context): void {
   command
-    .description("Store a file under your own prefix, private/<identityId>/")
     .argument("<file>", "the file to upload")
     .argument("[name]", "its name in your files (default: the file's own name)")
     .action(async (file: string, name: string | undefined) => {

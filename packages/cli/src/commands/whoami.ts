@@ -3,5 +3,5 @@ import { callApi } from "../api-call";
 import type { Context } from "../context";
 
 export function define(command: Command, context: Context): void {
-  command.description("Who the API says you are: the same as `call GET /private`").action(() => callApi(context, "GET", "/private"));
+  command.action(() => callApi(context, "GET", "/private"));
 }
