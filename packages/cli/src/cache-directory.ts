@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -10,4 +11,16 @@ export function cacheDirectory(env: NodeJS.ProcessEnv, platform = process.platfo
   if (platform === "darwin") return join(homedir(), "Library", "Caches", "iam-api");
   if (platform === "win32" && env.LOCALAPPDATA) return join(env.LOCALAPPDATA, "iam-api");
   return join(homedir(), ".cache", "iam-api");
+}
+
+/**
+ * Why another local user could have planted or read something in the cache: it belongs to them, or
+ * its mode lets them write (a directory) or read and write (a file). POSIX only: Windows has no mode
+ * bits or uids here, and %LOCALAPPDATA% is the user's own by its ACL.
+ */
+export function unsafeCache(stats: Stats, kind: "directory" | "file"): "owner" | "mode" | undefined {
+  const uid = process.getuid?.();
+  if (uid === undefined) return undefined;
+  if (stats.uid !== uid) return "owner";
+  return (kind === "directory" ? stats.mode & 0o022 : stats.mode & 0o077) ? "mode" : undefined;
 }

@@ -2,7 +2,7 @@
 import { chmodSync, closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import type { FederatedProvider } from "@iam-auth-api/client/providers";
-import { cacheDirectory } from "./cache-directory";
+import { cacheDirectory, unsafeCache } from "./cache-directory";
 import { CliError } from "./cli-error";
 
 /** Signed in to the app's user pool with SRP; the tokens renew with the refresh token. */
@@ -87,19 +87,17 @@ export async function readSession(file: string): Promise<Session | undefined> {
   }
 }
 
-/** POSIX only: Windows has no mode bits or uids here; %LOCALAPPDATA% is the user's own by its ACL. */
 function checkPrivate(path: string, stats: Stats, kind: "directory" | "file"): void {
-  const uid = process.getuid?.();
-  if (uid === undefined) return;
+  const problem = unsafeCache(stats, kind);
   const mode = (stats.mode & 0o777).toString(8).padStart(4, "0");
   const fix = kind === "directory" ? `\`chmod 700 ${path}\`` : `\`chmod 600 ${path}\``;
-  if (stats.uid !== uid) {
+  if (problem === "owner") {
     throw new CliError(
       "UnsafeCache",
       `The credential cache ${kind} ${path} belongs to another user (uid ${stats.uid}), who could plant a sign-in there: ${kind === "directory" ? "set IAM_API_CACHE_DIR to a directory of your own" : `delete it (\`rm ${path}\`)`}, then log in again.`,
     );
   }
-  if (kind === "directory" ? stats.mode & 0o022 : stats.mode & 0o077) {
+  if (problem === "mode") {
     throw new CliError(
       "UnsafeCache",
       `The credential cache ${kind} ${path} is ${kind === "directory" ? "writable" : "open"} to other users (mode ${mode}), who could plant a sign-in or read yours: run ${fix}, then log in again.`,
@@ -112,7 +110,7 @@ export async function writeSession(file: string, session: Session): Promise<void
   const directory = join(file, "..");
   mkdirSync(directory, { recursive: true, mode: 0o700 });
   // Tightening our own directory is safe; one owned by someone else is refused, never written to.
-  if (statSync(directory).uid === process.getuid?.()) chmodSync(directory, 0o700);
+  if (unsafeCache(statSync(directory), "directory") === "mode") chmodSync(directory, 0o700);
   checkPrivate(directory, statSync(directory), "directory");
   const temporary = `${file}.${process.pid}.tmp`;
   const descriptor = openSync(temporary, "wx", 0o600);

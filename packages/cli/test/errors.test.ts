@@ -1,4 +1,4 @@
-import { chmod, chown, copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, chown, copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -249,6 +249,8 @@ describe("a planted credential cache is refused", () => {
       stderr: `iam-api: The credential cache directory ${planted} is writable to other users (mode 0777), who could plant a sign-in or read yours: run \`chmod 700 ${planted}\`, then log in again.\n`,
     });
     expect(operationsSince(start)).toEqual([]);
+    // Node's compile cache is not read from (or written to) a directory others can write either.
+    await expect(stat(join(planted, "compile-cache"))).rejects.toThrow(/ENOENT/);
   });
 
   test("a file readable or writable by others", async () => {
