@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { RENEW_MARGIN_MS } from "@iam-auth-api/client/renewal";
 import { SIGN_IN_AGAIN } from "../src/problem";
 import { useWebApp } from "./fixture";
-import { alertText, button, field, fillCredentials, openApp, orAlert, PASSWORD, signIn, signUp, upload } from "./ui";
+import { alertText, button, confirmedUser, field, fillCredentials, openApp, orAlert, PASSWORD, signIn, upload } from "./ui";
 
 const app = useWebApp();
 afterEach(() => {
@@ -25,7 +25,7 @@ describe("account", () => {
   test("forgot password: a code by email and a new password, then sign in with it (not the old one)", { timeout: 40_000 }, async () => {
     const { loopback } = app();
     const page = await openApp(await app().newContext());
-    await signUp(page, loopback, "forgot@example.com");
+    await confirmedUser(loopback, "forgot@example.com");
     await field(page, "Email").fill("forgot@example.com");
     await button(page, "Forgot password?").click();
     await orAlert(page, field(page, "New password"));
@@ -68,7 +68,7 @@ describe("account", () => {
 describe("each failure is one sentence in role=alert that says what to do", () => {
   test("wrong password", { timeout: 30_000 }, async () => {
     const page = await openApp(await app().newContext());
-    await signUp(page, app().loopback, "wrong@example.com");
+    await confirmedUser(app().loopback, "wrong@example.com");
     await fillCredentials(page, "wrong@example.com", "Not-the-passw0rd");
     await button(page, "Sign in").click();
     expectWording(await alertText(page), (remedy) => wrongPassword("wrong@example.com", remedy));
@@ -102,7 +102,7 @@ describe("each failure is one sentence in role=alert that says what to do", () =
     // The page's clock, so that the tokens' lifetime passes without waiting for it.
     await context.clock.install();
     const page = await openApp(context);
-    await signUp(page, loopback, "expired@example.com");
+    await confirmedUser(loopback, "expired@example.com");
     loopback.tokenLifetimeMs = 10 * 60 * 1000;
     await signIn(page, "expired@example.com");
     // The refresh token revoked (as an admin's global sign-out), then the tokens expire.
@@ -117,7 +117,7 @@ describe("each failure is one sentence in role=alert that says what to do", () =
   test("403 from the API", { timeout: 30_000 }, async () => {
     const { loopback } = app();
     const page = await openApp(await app().newContext());
-    await signUp(page, loopback, "denied@example.com");
+    await confirmedUser(loopback, "denied@example.com");
     loopback.denyApi(await signIn(page, "denied@example.com"));
     await page.reload();
     const text = await alertText(page);
@@ -136,7 +136,7 @@ describe("credentials", () => {
     const context = await app().newContext();
     await context.clock.install();
     const page = await openApp(context);
-    await signUp(page, loopback, "renew@example.com");
+    await confirmedUser(loopback, "renew@example.com");
     // Short-lived, but longer than the margin the clients renew within, as real ones are.
     loopback.credentialLifetimeMs = RENEW_MARGIN_MS + 60_000;
     await signIn(page, "renew@example.com");

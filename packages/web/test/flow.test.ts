@@ -3,7 +3,7 @@ import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { AwsClient } from "aws4fetch";
 import { afterEach, describe, expect, test } from "vitest";
 import { useWebApp } from "./fixture";
-import { button, captureSecrets, download, identityShown, openApp, signIn, signUp, storedInBrowser, upload } from "./ui";
+import { button, captureSecrets, confirmedUser, download, identityShown, openApp, signIn, signUp, storedInBrowser, upload } from "./ui";
 
 const app = useWebApp();
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -49,7 +49,7 @@ describe("the whole flow in Chromium", () => {
     const { loopback } = app();
     const context = await app().newContext();
     const page = await openApp(context);
-    await signUp(page, loopback, "reload@example.com");
+    await confirmedUser(loopback, "reload@example.com");
     const identityId = await signIn(page, "reload@example.com");
     const signIns = () => loopback.requests.filter((request) => request.operation === "InitiateAuth").length;
     const before = signIns();
@@ -64,14 +64,14 @@ describe("the whole flow in Chromium", () => {
     const { loopback } = app();
     const first = await app().newContext();
     const firstPage = await openApp(first);
-    await signUp(firstPage, loopback, "first@example.com");
+    await confirmedUser(loopback, "first@example.com");
     const firstId = await signIn(firstPage, "first@example.com");
     await upload(firstPage, "diary.txt", "dear diary");
 
     const second = await app().newContext();
     const secondPage = await openApp(second);
     const secrets = captureSecrets(secondPage, loopback);
-    await signUp(secondPage, loopback, "second@example.com");
+    await confirmedUser(loopback, "second@example.com");
     const secondId = await signIn(secondPage, "second@example.com");
     expect(secondId).not.toBe(firstId);
     await secondPage.getByText(/No files yet/).waitFor();
@@ -93,7 +93,7 @@ describe("the whole flow in Chromium", () => {
     const { loopback } = app();
     const context = await app().newContext();
     const page = await openApp(context);
-    await signUp(page, loopback, "large@example.com");
+    await confirmedUser(loopback, "large@example.com");
     await signIn(page, "large@example.com");
     const content = randomBytes(9 * 1024 * 1024);
     const before = loopback.requests.length;

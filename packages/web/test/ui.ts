@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Loopback } from "@iam-auth-api/aws-doubles/loopback";
 import type { BrowserContext, Locator, Page } from "playwright-core";
 import { PAGE_ORIGIN } from "./fixture";
@@ -37,6 +40,23 @@ export async function signUp(page: Page, loopback: Loopback, email: string, pass
   await orAlert(page, field(page, "Password"));
 }
 
+/**
+ * A confirmed user, made through the user pool double's own API rather than the page: for the
+ * scenarios about something else than signing up (the whole-flow test signs up through the page).
+ */
+export async function confirmedUser(loopback: Loopback, email: string, password = PASSWORD): Promise<void> {
+  const call = async (operation: string, body: Record<string, unknown>) => {
+    const response = await fetch(loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDP, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${operation}` },
+      body: JSON.stringify({ ClientId: loopback.outputs.UserPoolClient, Username: email, ...body }),
+    });
+    if (!response.ok) throw new Error(`${operation} for ${email}: ${await response.text()}`);
+  };
+  await call("SignUp", { Password: password, UserAttributes: [{ Name: "email", Value: email }] });
+  await call("ConfirmSignUp", { ConfirmationCode: await loopback.confirmationCode(email) });
+}
+
 /** Waits for `expected`; fails with the page's alert instead if one appears first. */
 export async function orAlert(page: Page, expected: Locator): Promise<void> {
   const alert = page.getByRole("alert");
@@ -58,10 +78,17 @@ export async function identityShown(page: Page): Promise<string> {
   return (await identity.textContent())!;
 }
 
+/** Chooses a file on disk holding `content` and uploads it (a path, not a buffer: Chromium reads it itself, where Playwright would copy megabytes over its protocol). */
 export async function upload(page: Page, name: string, content: Buffer | string): Promise<void> {
-  await field(page, "File").setInputFiles({ name, mimeType: "application/octet-stream", buffer: Buffer.from(content) });
-  await button(page, "Upload").click();
-  await orAlert(page, button(page, `Download ${name}`));
+  const dir = await mkdtemp(join(tmpdir(), "iam-api-upload-"));
+  try {
+    await writeFile(join(dir, name), content);
+    await field(page, "File").setInputFiles(join(dir, name));
+    await button(page, "Upload").click();
+    await orAlert(page, button(page, `Download ${name}`));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Clicks Download <name> and returns the bytes the browser saved. */
