@@ -40,10 +40,11 @@ Environment:
                     tests and local emulators only: send Cognito and S3 requests to these URLs; retry sooner
 `;
 
-/** The command named on the command line: the first word that is neither an option nor --outputs' value. */
+/** The command named on the command line: the first word that is neither an option nor --outputs' value (none after a leading --help, which asks for the overview). */
 function commandName(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === "--outputs") i++;
+    else if (argv[i] === "--help" || argv[i] === "-h") return undefined;
     else if (!argv[i].startsWith("-")) return argv[i];
   }
   return undefined;
