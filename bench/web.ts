@@ -81,11 +81,12 @@ export async function webRows(runs: number): Promise<Row[]> {
       // A returning visitor: the session is stored, the credentials (kept in memory) are fetched again.
       const start = performance.now();
       const answered = page.waitForResponse((response) => response.url().endsWith("/private") && response.request().method() === "GET");
+      const firstListing = page.waitForResponse((response) => response.url().endsWith("/files") && response.request().method() === "GET");
       await page.goto(PAGE_ORIGIN);
       if ((await answered).status() !== 200) throw new Error("GET /private failed after the page load.");
       firstCall.push(performance.now() - start);
       await page.getByText(/^Hello /).waitFor();
-      await page.getByText(/No files yet|Download /).first().waitFor();
+      if ((await firstListing).status() !== 200) throw new Error("GET /files failed after the page load.");
 
       // Warm: after an upload the page lists the files again (GET /files), with the credentials and preflight it has.
       const name = `warm-${i}.txt`;
