@@ -1,5 +1,7 @@
 // The web client (packages/web): what a first visit downloads, beside baselines built in the same run
 // from the same node_modules, and how fast it gets to its first signed call in Chromium on loopback.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,8 +25,23 @@ const STAGE_ENV = {
   VITE_BUCKET: "iam-auth-api-prod-uploadsbucket-mbsxdnhc",
 };
 
+/**
+ * The guide's library, Amplify v5, installed for this comparison only (into .sst/, once) the way
+ * the guide's readers install it, peers included: as a dependency of the repo it would add those
+ * react-native peers to every `npm ci`.
+ */
+const AMPLIFY_V5 = "aws-amplify@5.3.9";
+async function amplifyV5(): Promise<string> {
+  const prefix = fileURLToPath(new URL(`../.sst/bench/${AMPLIFY_V5.replace("@", "-")}`, import.meta.url));
+  const entry = join(prefix, "node_modules/aws-amplify");
+  if (!existsSync(join(entry, "package.json"))) {
+    execFileSync("npm", ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", AMPLIFY_V5], { stdio: "ignore" });
+  }
+  return entry;
+}
+
 /** `vite build` of the page at `root` (its index.html), as `npm run build` in packages/web does; returns the output directory. */
-async function viteBuild(root: string, env: Record<string, string>): Promise<string> {
+async function viteBuild(root: string, env: Record<string, string>, alias: Record<string, string> = {}): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), "iam-api-bench-web-"));
   const { build } = await import("vite");
   const { default: react } = await import("@vitejs/plugin-react");
@@ -32,7 +49,7 @@ async function viteBuild(root: string, env: Record<string, string>): Promise<str
   Object.assign(process.env, env);
   try {
     // The app's own vite.config.ts for the app; the same React plugin, nothing else, for a baseline.
-    await build({ root, logLevel: "silent", ...(root === WEB_ROOT ? {} : { configFile: false, plugins: [react()] }), build: { outDir, emptyOutDir: true } });
+    await build({ root, logLevel: "silent", ...(root === WEB_ROOT ? {} : { configFile: false, plugins: [react()] }), resolve: { alias }, build: { outDir, emptyOutDir: true } });
   } finally {
     for (const name of Object.keys(env)) if (saved[name] === undefined) delete process.env[name];
     Object.assign(process.env, saved);
@@ -50,8 +67,8 @@ async function firstLoadGzip(dist: string): Promise<number> {
   return bytes;
 }
 
-async function sizeOf(root: string, env: Record<string, string>): Promise<number> {
-  const dist = await viteBuild(root, env);
+async function sizeOf(root: string, env: Record<string, string>, alias?: Record<string, string>): Promise<number> {
+  const dist = await viteBuild(root, env, alias);
   try {
     return await firstLoadGzip(dist);
   } finally {
@@ -64,7 +81,7 @@ const KB = 1024;
 export async function webRows(runs: number): Promise<Row[]> {
   const app = await sizeOf(WEB_ROOT, STAGE_ENV);
   const v6 = await sizeOf(join(BASELINES, "amplify-v6"), STAGE_ENV);
-  const v5 = await sizeOf(join(BASELINES, "amplify-v5"), STAGE_ENV);
+  const v5 = await sizeOf(join(BASELINES, "amplify-v5"), STAGE_ENV, { "aws-amplify-v5": await amplifyV5() });
 
   // The app built against the loopback doubles (CORS from infra/'s evaluation), in Chromium, as the browser tests run it.
   const web = await startWebApp();
