@@ -5,6 +5,9 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     // The infra harness runs SST's own program, which calls process.chdir(): not allowed in worker threads.
     pool: "forks",
+    // Vitest's default on 2 cores is one file at a time; most files wait on child processes, a
+    // browser or loopback servers, so two at a time finish the suite in about two thirds of the time.
+    maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
   },
 });
