@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { startLoopback } from "@iam-auth-api/aws-doubles/loopback";
-import { buildCli } from "../packages/cli/build.mjs";
-import { createWorkspace, type Workspace } from "../packages/cli/test/run-cli";
+import { buildCli } from "@iam-auth-api/cli/build.mjs";
+import { createWorkspace, type Workspace } from "@iam-auth-api/loopback/cli-workspace";
+import { startLoopback } from "@iam-auth-api/loopback/loopback";
 import { median } from "./stats";
 import type { Row } from "./table";
 

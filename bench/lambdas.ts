@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { iamEvent } from "../packages/functions/test/events";
+import { iamEvent } from "@iam-auth-api/loopback/events";
 import { bundleHandler, coldInitMs, type RouteHandler } from "./lambda-bundles";
 import { medianOf, throughput } from "./stats";
 import type { Row } from "./table";

@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { PAGE_ORIGIN, startWebApp } from "../packages/web/test/fixture";
-import { openApp, signIn, signUp } from "../packages/web/test/ui";
+import { infraCors } from "@iam-auth-api/infra-harness/cors";
+import { PAGE_ORIGIN, startWebApp } from "@iam-auth-api/loopback/web-app";
+import { openApp, signIn, signUp } from "@iam-auth-api/loopback/web-ui";
 import { median } from "./stats";
 import type { Row } from "./table";
 
@@ -84,7 +85,7 @@ export async function webRows(runs: number): Promise<Row[]> {
   const v5 = await sizeOf(join(BASELINES, "amplify-v5"), STAGE_ENV, { "aws-amplify-v5": await amplifyV5() });
 
   // The app built against the loopback doubles (CORS from infra/'s evaluation), in Chromium, as the browser tests run it.
-  const web = await startWebApp();
+  const web = await startWebApp(await infraCors());
   const firstCall: number[] = [];
   const warmRequests: number[] = [];
   try {

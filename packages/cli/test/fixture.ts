@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
-import { startLoopback, type Loopback } from "@iam-auth-api/aws-doubles/loopback";
-import { createWorkspace, type Workspace } from "./run-cli";
+import { createWorkspace, type Workspace } from "@iam-auth-api/loopback/cli-workspace";
+import { startLoopback, type Loopback } from "@iam-auth-api/loopback/loopback";
 
 /**
  * The set-up every CLI test file shares: one loopback and one workspace for the whole file, made

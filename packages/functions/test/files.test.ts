@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { IDENTITY_ID, iamEvent } from "./events";
+import { IDENTITY_ID, iamEvent } from "@iam-auth-api/loopback/events";
 
 const BUCKET = "iam-auth-api-dev-uploadsbucket-abcdefgh";
 const s3 = mockClient(S3Client);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { handler } from "../src/private";
-import { IDENTITY_ID, IDENTITY_POOL_ID, USER_POOL_PROVIDER, iamEvent, userPoolIdentity } from "./events";
+import { IDENTITY_ID, IDENTITY_POOL_ID, USER_POOL_PROVIDER, iamEvent, userPoolIdentity } from "@iam-auth-api/loopback/events";
 
 function body(response: { body?: string }) {
   return JSON.parse(response.body ?? "null");

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { RENEW_MARGIN_MS } from "@iam-auth-api/client/renewal";
 import { SIGN_IN_AGAIN } from "../src/problem";
 import { useWebApp } from "./fixture";
-import { alertText, button, confirmedUser, field, fillCredentials, openApp, orAlert, PASSWORD, signIn, upload } from "./ui";
+import { alertText, button, confirmedUser, field, fillCredentials, openApp, orAlert, PASSWORD, signIn, upload } from "@iam-auth-api/loopback/web-ui";
 
 const app = useWebApp();
 afterEach(() => {

@@ -1,7 +1,7 @@
-import { apiPreflight, bucketPreflight, type LoopbackCors } from "@iam-auth-api/aws-doubles/cors";
+import { apiPreflight, bucketPreflight, type LoopbackCors } from "@iam-auth-api/loopback/cors";
 import { beforeAll, describe, expect, test } from "vitest";
-import { PAGE_ORIGIN } from "./fixture";
-import { infraCors } from "./infra-cors";
+import { PAGE_ORIGIN } from "@iam-auth-api/loopback/web-app";
+import { infraCors } from "@iam-auth-api/infra-harness/cors";
 
 /** What a browser asks to send with a SigV4-signed request (aws4fetch, Amplify, the SDK all sign these). */
 const SIGV4_HEADERS = ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"];

@@ -1,115 +1,12 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { extname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { LoopbackCors } from "@iam-auth-api/aws-doubles/cors";
-import { startLoopback, type Loopback } from "@iam-auth-api/aws-doubles/loopback";
-import { clientSettings, VITE_NAMES } from "@iam-auth-api/client/settings";
-import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import { startWebApp, type WebApp } from "@iam-auth-api/loopback/web-app";
 import { afterAll, beforeAll } from "vitest";
-import { CHROMIUM_ARGS, chromiumPath } from "./chromium";
-import { infraCors } from "./infra-cors";
+import { infraCors } from "@iam-auth-api/infra-harness/cors";
 
-const WEB_ROOT = fileURLToPath(new URL("..", import.meta.url));
-/**
- * The page's origin: the Vite dev server's (packages/web/vite.config.ts), which a developer's browser
- * has and the API's and bucket's CORS must admit on a dev stage. Chromium maps it to a static server
- * on a free loopback port, so test files run side by side; the doubles, each on its own port, are
- * other origins. (Playwright's request interception would also answer CORS preflights itself.)
- */
-export const PAGE_ORIGIN = "http://localhost:5173";
-
-export interface WebApp {
-  loopback: Loopback;
-  browser: Browser;
-  /** A fresh browser profile (no storage, no cache); the built app is at PAGE_ORIGIN. */
-  newContext(): Promise<BrowserContext>;
-  /** The build's directory: index.html and assets/. */
-  dist: string;
-  stop(): Promise<void>;
-}
-
-/** The build-time variables of a build against `loopback`: the stage's settings plus the test endpoints. */
-export function viteEnv(loopback: Loopback): Record<string, string> {
-  const settings = clientSettings(loopback.outputs);
-  return {
-    ...Object.fromEntries(Object.entries(VITE_NAMES).map(([setting, name]) => [name, settings[setting as keyof typeof settings]])),
-    VITE_TEST_ENDPOINT_COGNITO_IDP: loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDP,
-    VITE_TEST_ENDPOINT_COGNITO_IDENTITY: loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY,
-    VITE_TEST_ENDPOINT_S3: loopback.env.IAM_API_TEST_ENDPOINT_S3,
-  };
-}
-
-/** The production build (`vite build`) of packages/web, pointed at `loopback`, in a temp directory. */
-export async function buildWebApp(loopback: Loopback): Promise<string> {
-  const outDir = await mkdtemp(join(tmpdir(), "iam-api-web-"));
-  // Vite reads VITE_* from the environment ahead of any .env file.
-  Object.assign(process.env, viteEnv(loopback));
-  const { build } = await import("vite");
-  await build({ root: WEB_ROOT, logLevel: "error", build: { outDir, emptyOutDir: true } });
-  return outDir;
-}
-
-const CONTENT_TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json" };
-
-/** A static server for `dist` on a free loopback port (a single-page app: unknown paths get index.html). */
-export async function serveApp(dist: string): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer(async (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? "/", PAGE_ORIGIN).pathname));
-    const file = path === "/" || !extname(path) ? join(dist, "index.html") : join(dist, path);
-    const content = await readFile(file).catch(() => undefined);
-    response.writeHead(content ? 200 : 404, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
-    response.end(content);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** Chromium that reaches PAGE_ORIGIN at `port` on loopback. */
-export function launchChromium(port: number): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${new URL(PAGE_ORIGIN).host} 127.0.0.1:${port}`] });
-}
-
-/** The doubles answering CORS from infra/'s evaluated configuration (or `cors`), the app built against them, and Chromium. */
-export async function startWebApp(cors?: LoopbackCors): Promise<WebApp> {
-  const loopback = await startLoopback({ cors: cors ?? (await infraCors()) });
-  try {
-    const dist = await buildWebApp(loopback);
-    const server = await serveApp(dist);
-    const browser = await launchChromium(server.port);
-    return {
-      loopback,
-      browser,
-      dist,
-      newContext: async () => {
-        const context = await browser.newContext();
-        // Everything on loopback answers in milliseconds: fail fast, with the page's alert (see ui.ts).
-        context.setDefaultTimeout(10_000);
-        return context;
-      },
-      stop: async () => {
-        await browser.close();
-        await server.close();
-        await loopback.stop();
-        await rm(dist, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    await loopback.stop();
-    throw error;
-  }
-}
-
-/** One app, loopback and Chromium per test file; each test takes a new context from it. */
+/** One app, loopback and Chromium per test file, the doubles answering CORS as infra/ configures it; each test takes a new context from it. */
 export function useWebApp(): () => WebApp {
   let app: WebApp | undefined;
   beforeAll(async () => {
-    app = await startWebApp();
+    app = await startWebApp(await infraCors());
   }, 120_000);
   afterAll(async () => {
     await app?.stop();

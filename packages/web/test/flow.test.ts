@@ -3,7 +3,7 @@ import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { AwsClient } from "aws4fetch";
 import { afterEach, describe, expect, test } from "vitest";
 import { useWebApp } from "./fixture";
-import { button, captureSecrets, confirmedUser, download, identityShown, openApp, signIn, signUp, storedInBrowser, upload } from "./ui";
+import { button, captureSecrets, confirmedUser, download, identityShown, openApp, signIn, signUp, storedInBrowser, upload } from "@iam-auth-api/loopback/web-ui";
 
 const app = useWebApp();
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");

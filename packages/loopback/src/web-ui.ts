@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Loopback } from "@iam-auth-api/aws-doubles/loopback";
 import type { BrowserContext, Locator, Page } from "playwright-core";
-import { PAGE_ORIGIN } from "./fixture";
+import type { Loopback } from "./loopback";
+import { PAGE_ORIGIN } from "./web-app";
 
 // How a person (or a screen reader) finds things on the page: the accessible names issue 9 fixes.
 

@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { Loopback } from "@iam-auth-api/aws-doubles/loopback";
-import { buildCli } from "../build.mjs";
+import { createRequire } from "node:module";
+import { buildCli } from "@iam-auth-api/cli/build.mjs";
+import type { Loopback } from "./loopback";
 
 export interface CliResult {
   code: number;
@@ -74,15 +74,16 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
  * built from, and a finished build is moved into place whole, so parallel files never see half of one.
  */
 async function sharedBuild(): Promise<string> {
-  const packages = join(dirname(fileURLToPath(import.meta.url)), "../..");
+  const packageDir = (name: string) => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+  const cli = packageDir("@iam-auth-api/cli");
   const hash = createHash("sha256");
-  for (const folder of ["cli/src", "client/src", "core/src"]) {
-    const entries = await readdir(join(packages, folder), { recursive: true, withFileTypes: true });
+  for (const folder of [cli, packageDir("@iam-auth-api/client"), packageDir("@iam-auth-api/core")].map((dir) => join(dir, "src"))) {
+    const entries = await readdir(folder, { recursive: true, withFileTypes: true });
     for (const file of entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name)).sort()) {
       hash.update(file).update(await readFile(file));
     }
   }
-  hash.update(await readFile(join(packages, "cli/build.mjs")));
+  hash.update(await readFile(join(cli, "build.mjs")));
   const target = join(tmpdir(), `iam-api-cli-build-${hash.digest("hex").slice(0, 16)}`);
   const main = join(target, "main.mjs");
   try {
