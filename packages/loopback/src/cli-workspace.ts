@@ -74,10 +74,11 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
  * built from, and a finished build is moved into place whole, so parallel files never see half of one.
  */
 async function sharedBuild(): Promise<string> {
-  const packageDir = (name: string) => dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
-  const cli = packageDir("@iam-auth-api/cli");
+  const resolve = createRequire(import.meta.url).resolve;
+  const cli = dirname(resolve("@iam-auth-api/cli/package.json"));
   const hash = createHash("sha256");
-  for (const folder of [cli, packageDir("@iam-auth-api/client"), packageDir("@iam-auth-api/core")].map((dir) => join(dir, "src"))) {
+  // The shared packages export their src/ modules only: their folder is that of any one of them.
+  for (const folder of [join(cli, "src"), dirname(resolve("@iam-auth-api/client/settings")), dirname(resolve("@iam-auth-api/core/files"))]) {
     const entries = await readdir(folder, { recursive: true, withFileTypes: true });
     for (const file of entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name)).sort()) {
       hash.update(file).update(await readFile(file));
