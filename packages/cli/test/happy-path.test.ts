@@ -1,5 +1,6 @@
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { userPoolProviderName } from "@iam-auth-api/client/settings";
 import { describe, expect, test } from "vitest";
 import { useWorkspace } from "./fixture";
 
@@ -41,7 +42,7 @@ describe("the tutorial's journey, as a subprocess", () => {
       message: `Hello ${identityId}!`,
       identityId,
       identityPoolId: fixture.loopback.outputs.IdentityPool,
-      provider: `cognito-idp.us-east-1.amazonaws.com/${fixture.loopback.outputs.UserPool}`,
+      provider: userPoolProviderName(fixture.loopback.outputs.Region, fixture.loopback.outputs.UserPool),
     });
   });
 

@@ -26,10 +26,13 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import S3rver from "s3rver";
+import { PASSWORD_POLICY } from "@iam-auth-api/client/password-policy";
+import { userPoolProviderName } from "@iam-auth-api/client/settings";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { handler as privateHandler } from "@iam-auth-api/functions/src/private";
 import { handler as publicHandler } from "@iam-auth-api/functions/src/public";
 import { type CorsRefusal, type LoopbackCors, preflightOf, serviceCors } from "./cors";
+import { iamEvent } from "./events";
 import { createChallenge, createVerifier, type ServerChallenge, type Verifier } from "./srp-server";
 import { withClaims } from "./tokens";
 
@@ -105,12 +108,19 @@ export interface Loopback {
 }
 
 const COGNITO_LOCAL_BIN = fileURLToPath(new URL("../../../node_modules/cognito-local/lib/bin/start.js", import.meta.url));
-const PASSWORD_POLICY: Array<[RegExp, string]> = [
-  [/.{8,}/, "Password not long enough"],
-  [/[a-z]/, "Password must have lowercase characters"],
-  [/[A-Z]/, "Password must have uppercase characters"],
-  [/\d/, "Password must have numeric characters"],
-  [/[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/, "Password must have symbol characters"],
+/** Cognito's check for each class of characters a pool's policy can require, in its words (the symbols are Cognito's set). */
+const CLASS_CHECKS: Record<Exclude<keyof typeof PASSWORD_POLICY, "minimumLength">, [RegExp, string]> = {
+  requireLowercase: [/[a-z]/, "Password must have lowercase characters"],
+  requireUppercase: [/[A-Z]/, "Password must have uppercase characters"],
+  requireNumbers: [/\d/, "Password must have numeric characters"],
+  requireSymbols: [/[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`=+\- ]/, "Password must have symbol characters"],
+};
+/** The pool's policy (the one infra/auth.ts configures), checked as Cognito checks it. */
+const PASSWORD_CHECKS: Array<[RegExp, string]> = [
+  [new RegExp(`.{${PASSWORD_POLICY.minimumLength},}`), "Password not long enough"],
+  ...Object.entries(CLASS_CHECKS)
+    .filter(([setting]) => PASSWORD_POLICY[setting as keyof typeof CLASS_CHECKS])
+    .map(([, check]) => check),
 ];
 
 export interface LoopbackOptions {
@@ -118,7 +128,7 @@ export interface LoopbackOptions {
   cors?: LoopbackCors;
 }
 
-const passwordPolicyViolation = (password: string | undefined) => PASSWORD_POLICY.find(([rule]) => !rule.test(password ?? ""))?.[1];
+const passwordPolicyViolation = (password: string | undefined) => PASSWORD_CHECKS.find(([rule]) => !rule.test(password ?? ""))?.[1];
 
 export async function startLoopback(options: LoopbackOptions = {}): Promise<Loopback> {
   const workDir = await mkdtemp(join(tmpdir(), "iam-api-loopback-"));
@@ -309,7 +319,7 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
 
   // ---- identity pool ----
   const jwks = ((await (await fetch(`${cognitoLocal.url}/${userPool}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys;
-  const providerName = `cognito-idp.${REGION}.amazonaws.com/${userPool}`;
+  const providerName = userPoolProviderName(REGION, userPool);
   /** Login (user pool sub, or `<provider>:<user id>`) → identity id. */
   const identities = new Map<string, string>();
   const issued = new Map<string, { secretAccessKey: string; sessionToken: string; identityId: string; amr: string[]; expiresAt: number }>();
@@ -451,23 +461,11 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     if (deniedIdentities.has(identityId)) {
       return json(response, 403, { message: `User: arn:aws:sts::123456789012:assumed-role/authenticated/CognitoIdentityCredentials is not authorized to perform: execute-api:Invoke on resource: ${routeKey}` }, "application/json");
     }
-    const event = {
-      version: "2.0",
-      routeKey,
-      rawPath: url.pathname,
+    const event = iamEvent(routeKey, { identityId, identityPoolId: identityPool, amr }, {
       rawQueryString: url.search.slice(1),
-      headers: {},
-      queryStringParameters: Object.fromEntries(url.searchParams),
-      isBase64Encoded: false,
-      requestContext: {
-        http: { method: request.method, path: url.pathname },
-        authorizer: {
-          iam: {
-            cognitoIdentity: { identityId, identityPoolId: identityPool, amr },
-          },
-        },
-      },
-    } as unknown as APIGatewayProxyEventV2;
+      // API Gateway leaves queryStringParameters out when the URL has no query.
+      ...(url.search && { queryStringParameters: Object.fromEntries(url.searchParams) }),
+    });
     reply(response, await (routeKey === "GET /files" ? filesHandler(event) : privateHandler(event)));
   });
 
