@@ -1,5 +1,5 @@
-import { PASSWORD_POLICY } from "../packages/client/src/password-policy";
-import { ownFilesPrefix } from "../packages/core/src/files";
+import { PASSWORD_POLICY } from "@iam-auth-api/client/password-policy";
+import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { api } from "./api";
 import { userPoolEmail } from "./email";
 import { openIdConnectProviders, supportedLoginProviders } from "./federation";

@@ -1,4 +1,4 @@
-import { FILES_ROOT } from "../packages/core/src/files";
+import { FILES_ROOT } from "@iam-auth-api/core/files";
 import { webOrigins } from "./web-origins";
 
 // Per-user files live under private/<identity id>/. The bucket stays private: callers reach

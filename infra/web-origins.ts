@@ -1,4 +1,4 @@
-import { DEV_SERVER_ORIGIN } from "../packages/client/src/dev-server";
+import { DEV_SERVER_ORIGIN } from "@iam-auth-api/client/dev-server";
 
 // The web client's address must exist before the API and the bucket, which list it as their only
 // browser origin, while the site's build needs their names (infra/web.ts). A Router, the CloudFront

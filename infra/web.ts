@@ -1,5 +1,5 @@
-import { DEV_SERVER_ORIGIN } from "../packages/client/src/dev-server";
-import { VITE_NAMES } from "../packages/client/src/settings";
+import { DEV_SERVER_ORIGIN } from "@iam-auth-api/client/dev-server";
+import { VITE_NAMES } from "@iam-auth-api/client/settings";
 import { api } from "./api";
 import { identityPool, userPool, userPoolClient } from "./auth";
 import { bucket } from "./storage";
