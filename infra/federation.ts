@@ -2,14 +2,15 @@
 // stage configures it: public ids as stage settings (environment variables; `sst` loads them from
 // `.env.<stage>`), the one secret with `npx sst secret set TwitterConsumerSecret <secret> --stage <stage>`.
 // Federated users get the same authenticated role as everyone: nothing here grants anything.
+import { auth0ProviderName, FEDERATED_PROVIDERS } from "@iam-auth-api/client/providers";
 import { halfConfigured, setting } from "./settings";
 
-/** The Logins key the identity pool (and the client) uses for each social provider. */
+/** Each social provider's stage setting, and the Logins key the identity pool (and the clients) know it by. */
 const SOCIAL_PROVIDERS = {
-  GOOGLE_CLIENT_ID: "accounts.google.com",
-  FACEBOOK_APP_ID: "graph.facebook.com",
-  APPLE_SERVICES_ID: "appleid.apple.com",
-  AMAZON_APP_ID: "www.amazon.com",
+  GOOGLE_CLIENT_ID: FEDERATED_PROVIDERS.google.providerName,
+  FACEBOOK_APP_ID: FEDERATED_PROVIDERS.facebook.providerName,
+  APPLE_SERVICES_ID: FEDERATED_PROVIDERS.apple.providerName,
+  AMAZON_APP_ID: FEDERATED_PROVIDERS.amazon.providerName,
 } as const;
 
 const TWITTER_SECRET = "TwitterConsumerSecret";
@@ -27,21 +28,12 @@ function twitterLogin(): Record<string, $util.Output<string>> {
   }
   const consumerSecret = new sst.Secret(TWITTER_SECRET);
   // Cognito's format for Twitter: consumer key and secret joined by a semicolon.
-  return { "api.twitter.com": $interpolate`${consumerKey};${consumerSecret.value}` };
+  return { [FEDERATED_PROVIDERS.twitter.providerName]: $interpolate`${consumerKey};${consumerSecret.value}` };
 }
 
-/**
- * `https://Tenant.us.auth0.com/` or `tenant.us.auth0.com` → `tenant.us.auth0.com`. Auth0's `iss` is
- * `https://<domain>/`; Cognito matches it to the Logins key, the IAM provider's URL without
- * `https://` ("The iss parameter must match the key used in the logins map", Cognito developer
- * guide, open-id.html); with a provider URL ending in `/` that match is reported to fail. Host names are
- * case-insensitive but IAM provider URLs are not: lower case, as Auth0 writes its `iss`.
- */
 function auth0Domain(value: string): string {
-  const domain = value.replace(/^https:\/\//i, "").replace(/\/+$/, "").toLowerCase();
-  if (!/^[a-z0-9.-]+$/.test(domain)) {
-    throw new Error(`AUTH0_DOMAIN "${value}" is not a domain: set it to your Auth0 tenant's domain, e.g. my-tenant.us.auth0.com.`);
-  }
+  const domain = auth0ProviderName(value);
+  if (!domain) throw new Error(`AUTH0_DOMAIN "${value}" is not a domain: set it to your Auth0 tenant's domain, e.g. my-tenant.us.auth0.com.`);
   return domain;
 }
 

@@ -69,10 +69,13 @@ export function refusedFederatedLogin(signIn: FederatedSignIn, identityPool: str
 function providerNameFor(provider: FederatedProvider, options: FederatedLoginOptions, claims: Record<string, unknown> | undefined): string {
   const fixed = FEDERATED_PROVIDERS[provider].providerName;
   if (fixed) return fixed;
-  if (options.domain !== undefined) return auth0ProviderName(options.domain);
-  const issuer = claims?.iss;
-  if (typeof issuer !== "string" || !issuer.startsWith("https://")) {
-    throw new CliError("InvalidToken", "The Auth0 id_token has no https `iss` claim to take the domain from: pass --domain <your-tenant.auth0.com>.");
+  if (options.domain !== undefined) {
+    const domain = auth0ProviderName(options.domain);
+    if (!domain) throw new UsageError(`--domain "${options.domain}" is not a domain: pass your Auth0 tenant's domain, e.g. my-tenant.us.auth0.com`);
+    return domain;
   }
-  return auth0ProviderName(issuer);
+  const issuer = claims?.iss;
+  const domain = typeof issuer === "string" && issuer.startsWith("https://") ? auth0ProviderName(issuer) : undefined;
+  if (!domain) throw new CliError("InvalidToken", "The Auth0 id_token has no https `iss` claim to take the domain from: pass --domain <your-tenant.auth0.com>.");
+  return domain;
 }

@@ -239,6 +239,26 @@ describe("Auth0's domain", () => {
     expect(JSON.parse((await fixture.workspace.run(["whoami"])).stdout).amr).toEqual(["authenticated", domain, `${domain}:auth0|1`]);
   });
 
+  test("a mixed-case --domain or iss gives the lower-case Logins key, the one infra/ names the stage's OIDC provider by", async () => {
+    fixture.loopback.federated.configured.add(domain);
+    const fromIss = fixture.loopback.federated.idToken(domain, "auth0|1", { iss: "https://Login.Example.COM/" });
+    const byIss = await sentDuring(() => fixture.workspace.run(["login", "--provider", "auth0", "--token", fromIss]));
+    expect(byIss.result.code).toBe(0);
+    expect(byIss.logins).toEqual([{ [domain]: fromIss }, { [domain]: fromIss }]);
+
+    const token = fixture.loopback.federated.idToken(domain, "auth0|1", { iss: undefined });
+    const byDomain = await sentDuring(() => fixture.workspace.run(["login", "--provider", "auth0", "--token", token, "--domain", "Login.EXAMPLE.com"]));
+    expect(byDomain.result.code).toBe(0);
+    expect(byDomain.logins).toEqual([{ [domain]: token }, { [domain]: token }]);
+  });
+
+  test("a --domain that is no domain is refused before any request", async () => {
+    const token = fixture.loopback.federated.idToken(domain, "auth0|1");
+    const login = await sentDuring(() => fixture.workspace.run(["login", "--provider", "auth0", "--token", token, "--domain", "https://login.example.com/path"]));
+    expect(login.result).toEqual({ code: 2, stdout: "", stderr: 'iam-api: --domain "https://login.example.com/path" is not a domain: pass your Auth0 tenant\'s domain, e.g. my-tenant.us.auth0.com (see `iam-api login --help`)\n' });
+    expect(login.requests).toEqual([]);
+  });
+
   test("a token that is not a JWT is refused before any request", async () => {
     const login = await sentDuring(() => fixture.workspace.run(["login", "--provider", "auth0", "--token", "opaque-access-token"]));
     expect(login.result.stderr).toBe('iam-api: That is not an id_token from Auth0 (a JWT, three dot-separated parts): pass the id_token, not the access token (README section "Sign in with Auth0").\n');

@@ -19,11 +19,17 @@ export function isFederatedProvider(name: string): name is FederatedProvider {
 }
 
 /**
- * The `Logins` key of an Auth0 tenant, from its domain or an id_token's `iss`:
- * `https://my-tenant.us.auth0.com/` → `my-tenant.us.auth0.com`, how the identity pool names an OIDC issuer.
+ * The `Logins` key of an Auth0 tenant, from its domain or an id_token's `iss`, or undefined when the
+ * value is no domain: `https://My-Tenant.us.auth0.com/` → `my-tenant.us.auth0.com`. Auth0's `iss` is
+ * `https://<domain>/`; Cognito matches it to the Logins key, the IAM OIDC provider's URL without
+ * `https://` ("The iss parameter must match the key used in the logins map", Cognito developer guide,
+ * open-id.html); with a provider URL ending in `/` that match is reported to fail. Host names are
+ * case-insensitive but IAM provider URLs are not: lower case, as Auth0 writes its `iss`. The stage's
+ * OIDC provider (infra/federation.ts) and the clients' Logins key both come from here.
  */
-export function auth0ProviderName(domainOrIssuer: string): string {
-  return domainOrIssuer.replace(/^https:\/\//, "").replace(/\/+$/, "");
+export function auth0ProviderName(domainOrIssuer: string): string | undefined {
+  const domain = domainOrIssuer.replace(/^https:\/\//i, "").replace(/\/+$/, "").toLowerCase();
+  return /^[a-z0-9.-]+$/.test(domain) ? domain : undefined;
 }
 
 /** The `Logins` value of a Twitter sign-in: both halves of the OAuth 1.0a access token, joined by ";". */
