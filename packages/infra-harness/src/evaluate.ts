@@ -11,9 +11,10 @@ import type { Evaluation, Scenario } from "./evaluation";
 import { resolveHandler } from "./handlers";
 import type { ProgramContext } from "./program";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const HARNESS = dirname(fileURLToPath(import.meta.url));
+/** The app's repository root (sst.config.ts, .sst/): this module is in packages/infra-harness/src. */
+const ROOT = join(HARNESS, "../../..");
 const PLATFORM = join(ROOT, ".sst/platform");
-const HARNESS = join(ROOT, "test/harness");
 const CACHE = join(ROOT, ".sst/harness");
 const SITE_BUILD = join(HARNESS, "site-build.ts");
 

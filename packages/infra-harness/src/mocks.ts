@@ -159,5 +159,5 @@ export function invokeResult(token: string, inputs: Record<string, any>): Record
       return { ...inputs, statements: inputs.statements?.length ? inputs.statements : undefined, id: createHash("sha256").update(json).digest("hex").slice(0, 10), json, minifiedJson: json };
     }
   }
-  throw new Error(`No mock for provider function ${token}: add one to test/harness/mocks.ts`);
+  throw new Error(`No mock for provider function ${token}: add one to packages/infra-harness/src/mocks.ts`);
 }

@@ -5,10 +5,10 @@
 import { mkdtempSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { all } from "@pulumi/pulumi";
-import * as sstStaticSite from "../../.sst/platform/src/components/base/base-static-site";
+import * as sstStaticSite from "../../../.sst/platform/src/components/base/base-static-site";
 import type { SiteBuild } from "./evaluation";
 
-export * from "../../.sst/platform/src/components/base/base-static-site";
+export * from "../../../.sst/platform/src/components/base/base-static-site";
 
 /** The site builds the program asked for, with the output directory SST would have uploaded. */
 export const siteBuilds: SiteBuild[] = [];

@@ -1,26 +1,26 @@
 import { describe, expect, test } from "vitest";
-import { evaluate } from "../harness/evaluate";
-import { single } from "../harness/graph";
+import { evaluate } from "../src/evaluate";
+import { single } from "../src/graph";
 
-const FIXTURE = "test/harness/fixtures/secrets.config.ts";
+const FIXTURE = "packages/infra-harness/test/fixtures/secrets.config.ts";
 
 describe("the harness", () => {
   test("hands secrets and environment to the program as `sst` would", async () => {
     const evaluation = await evaluate({
       stage: "dev",
       config: FIXTURE,
-      secrets: { TwitterConsumerKey: "consumer-key;consumer-secret" },
+      secrets: { ProbeSecret: "from-secret" },
       env: { PROBE_SETTING: "from-env" },
     });
     expect(single(evaluation, "aws:s3/bucket:Bucket").inputs.tags, "values read through sst.Secret and process.env").toEqual({
-      secret: "consumer-key;consumer-secret",
+      secret: "from-secret",
       environment: "from-env",
     });
   });
 
   test("fails with the program's own error, raised inside .apply(), instead of hanging", async () => {
     await expect(evaluate({ stage: "dev", config: FIXTURE }), "evaluation without the secret").rejects.toThrow(
-      "Set a value for TwitterConsumerKey with `sst secret set TwitterConsumerKey <value>`",
+      "Set a value for ProbeSecret with `sst secret set ProbeSecret <value>`",
     );
   });
 });
