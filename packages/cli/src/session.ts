@@ -1,16 +1,14 @@
+import { FEDERATED_PROVIDERS } from "@iam-auth-api/client/providers";
+import { needsRenewal } from "@iam-auth-api/client/renewal";
 import { userPoolProviderName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
-import { FEDERATED_PROVIDERS } from "@iam-auth-api/client/providers";
 import { logInAgainWith, refusedFederatedLogin, tokenExpiresAt } from "./federation";
 import type { Logins } from "./identity-pool";
 import type { SESSION_OUTPUTS } from "./outputs";
 import { readSession, sessionFile, writeSession, type Session, type SignIn } from "./session-store";
 import type { UserPoolSettings } from "./user-pool";
 
-/** Renew this long before expiry, so a request never leaves with credentials that lapse in flight. */
-export const RENEW_MARGIN_MS = 5 * 60 * 1000;
-
-export interface AppSettings extends UserPoolSettings {
+interface AppSettings extends UserPoolSettings {
   identityPool: string;
 }
 
@@ -49,7 +47,7 @@ function refusal(settings: AppSettings, signIn: SignIn, renewing: boolean): (rea
 async function renewedSignIn(settings: AppSettings, signIn: SignIn, env: NodeJS.ProcessEnv): Promise<SignIn> {
   switch (signIn.method) {
     case "userPool": {
-      if (signIn.tokensExpireAt - RENEW_MARGIN_MS > Date.now()) return signIn;
+      if (!needsRenewal(signIn.tokensExpireAt)) return signIn;
       const { refreshSignIn } = await import("./user-pool");
       return refreshSignIn(settings, signIn, env);
     }
@@ -90,7 +88,7 @@ export async function cachedSession(settings: AppSettings, env: NodeJS.ProcessEn
   if (cached.identityPool !== settings.identityPool) {
     throw new CliError("NotLoggedIn", `The cached sign-in belongs to identity pool ${cached.identityPool}, not ${settings.identityPool}: log in again with \`${loginCommand(cached.signIn)}\`.`);
   }
-  if (cached.credentials.expiresAt - RENEW_MARGIN_MS > Date.now()) return cached;
+  if (!needsRenewal(cached.credentials.expiresAt)) return cached;
 
   const signIn = await renewedSignIn(settings, cached.signIn, env);
   const { identityCredentials } = await import("./identity-pool");
