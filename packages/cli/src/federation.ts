@@ -2,7 +2,7 @@ import { FEDERATED_PROVIDERS, auth0ProviderName, jwtClaims, twitterLoginsValue, 
 import { CliError, UsageError } from "./cli-error";
 import type { FederatedSignIn } from "./session-store";
 
-export interface FederatedLoginOptions {
+interface FederatedLoginOptions {
   token: string;
   /** Twitter only: the access token secret, which the identity pool needs with the token. */
   tokenSecret?: string;

@@ -8,14 +8,14 @@ import { TEST_RETRY_BASE_ENV } from "./test-settings";
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
-export interface ApiRequest {
+interface ApiRequest {
   method: string;
   path: string;
   body?: string;
   contentType?: string;
 }
 
-export interface ApiResponse {
+interface ApiResponse {
   status: number;
   statusText: string;
   contentType: string;

@@ -14,10 +14,6 @@ export const FEDERATED_PROVIDERS = {
 
 export type FederatedProvider = keyof typeof FEDERATED_PROVIDERS;
 
-export function isFederatedProvider(name: string): name is FederatedProvider {
-  return Object.hasOwn(FEDERATED_PROVIDERS, name);
-}
-
 /**
  * The `Logins` key of an Auth0 tenant, from its domain or an id_token's `iss`, or undefined when the
  * value is no domain: `https://My-Tenant.us.auth0.com/` → `my-tenant.us.auth0.com`. Auth0's `iss` is

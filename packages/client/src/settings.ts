@@ -36,9 +36,16 @@ export function clientSettings(outputs: Record<OutputName, string>): ClientSetti
   return Object.fromEntries(Object.entries(SETTING_OUTPUTS).map(([setting, output]) => [setting, outputs[output]])) as unknown as ClientSettings;
 }
 
+/** The web client's build-time variables for these settings, by name. */
+export function viteVariables(settings: ClientSettings): Record<string, string> {
+  return Object.fromEntries((Object.keys(VITE_NAMES) as Array<keyof ClientSettings>).map((setting) => [VITE_NAMES[setting], settings[setting]]));
+}
+
 /** `KEY=value` lines a Vite dev server reads from `.env.local`, pointing it at the stage these settings come from. */
 export function viteEnv(settings: ClientSettings): string {
-  return (Object.keys(VITE_NAMES) as Array<keyof ClientSettings>).map((setting) => `${VITE_NAMES[setting]}=${settings[setting]}\n`).join("");
+  return Object.entries(viteVariables(settings))
+    .map(([name, value]) => `${name}=${value}\n`)
+    .join("");
 }
 
 /** `UserPoolClient` → `IAM_API_USER_POOL_CLIENT`: the CLI's override of one output. */

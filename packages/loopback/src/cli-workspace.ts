@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { buildCli } from "@iam-auth-api/cli/build.mjs";
 import type { Loopback } from "./loopback";
 
-export interface CliResult {
+interface CliResult {
   code: number;
   stdout: string;
   stderr: string;

@@ -33,7 +33,7 @@ export interface CorsRefusal {
   reason: string;
 }
 
-export type CorsAnswer = { headers: OutgoingHttpHeaders } | { refusal: string };
+type CorsAnswer = { headers: OutgoingHttpHeaders } | { refusal: string };
 
 const lower = (values: string[] = []) => values.map((value) => value.toLowerCase());
 
@@ -88,7 +88,7 @@ export function apiPreflight(cors: ApiCorsConfiguration, preflight: { origin: st
 }
 
 /** API Gateway's CORS headers on an answered request from `origin` (none for an origin it does not allow). */
-export function apiResponseHeaders(cors: ApiCorsConfiguration, origin: string | undefined): OutgoingHttpHeaders {
+function apiResponseHeaders(cors: ApiCorsConfiguration, origin: string | undefined): OutgoingHttpHeaders {
   if (!origin || !matches(cors.allowOrigins ?? [], origin)) return {};
   return {
     "access-control-allow-origin": cors.allowOrigins?.includes("*") && !cors.allowCredentials ? "*" : origin,
@@ -125,7 +125,7 @@ export function bucketPreflight(rules: BucketCorsRule[], preflight: { origin: st
 }
 
 /** S3's CORS headers on a request from `origin`, from the first rule allowing its origin and method. */
-export function bucketResponseHeaders(rules: BucketCorsRule[], origin: string | undefined, method: string): OutgoingHttpHeaders {
+function bucketResponseHeaders(rules: BucketCorsRule[], origin: string | undefined, method: string): OutgoingHttpHeaders {
   const rule = origin ? bucketRule(rules, origin, method, []) : undefined;
   if (!rule) return {};
   return {
@@ -142,7 +142,7 @@ export interface LoopbackCors {
   bucket: BucketCorsRule[];
 }
 
-export interface ServiceCors {
+interface ServiceCors {
   /** The answer to a preflight: status and headers, and a refusal reason when no CORS headers are given. */
   preflight(preflight: { origin: string; method: string; headers: string[] }): { status: number; headers: OutgoingHttpHeaders; refusal?: string };
   /** The CORS headers on the answer to an actual request. */

@@ -5,7 +5,7 @@ export const IDENTITY_ID = "us-east-1:3f291106-8703-466b-8f2b-3ecee1ca56ce";
 export const IDENTITY_POOL_ID = "us-east-1:4f291106-8703-466b-8f2b-3ecee1ca56ce";
 export const USER_POOL_PROVIDER = userPoolProviderName("us-east-1", "us-east-1_AbCdEfGhI");
 
-export type IamAuthorizer = {
+type IamAuthorizer = {
   accessKey: string;
   accountId: string;
   callerId: string;

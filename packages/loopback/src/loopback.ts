@@ -39,7 +39,7 @@ import { withClaims } from "./tokens";
 export const REGION = "us-east-1";
 export type Service = "cognitoIdp" | "cognitoIdentity" | "api" | "s3";
 
-export interface RecordedRequest {
+interface RecordedRequest {
   service: Service;
   /** The operation (`InitiateAuth`, `GetId`…) for Cognito, `METHOD /path` for the API and S3. */
   operation: string;
@@ -47,7 +47,7 @@ export interface RecordedRequest {
   body: string;
 }
 
-export interface LoopbackOutputs {
+interface LoopbackOutputs {
   Api: string;
   Region: string;
   UserPool: string;
@@ -60,7 +60,7 @@ export interface LoopbackOutputs {
  * Sign-in providers besides the user pool (Twitter, Auth0, Google…), each named by its `Logins` key.
  * The identity pool double stands in for them: it accepts exactly the tokens issued here.
  */
-export interface FederatedProviders {
+interface FederatedProviders {
   /** The keys the identity pool accepts (its supportedLoginProviders and OIDC providers): none until a test adds them, like a stage that configures none. */
   configured: Set<string>;
   /** An id_token (a JWT) from `providerName` for `userId`: `iss` https://<providerName>, `sub`, `aud`, `exp` an hour ahead, overridden by `claims` (`undefined` drops one). */
@@ -123,7 +123,7 @@ const PASSWORD_CHECKS: Array<[RegExp, string]> = [
     .map(([, check]) => check),
 ];
 
-export interface LoopbackOptions {
+interface LoopbackOptions {
   /** The app's CORS configuration, for browsers: without it the API and bucket answer no preflight. */
   cors?: LoopbackCors;
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, normalize } from "node:path";
 import { createRequire } from "node:module";
-import { clientSettings, VITE_NAMES } from "@iam-auth-api/client/settings";
+import { clientSettings, viteVariables } from "@iam-auth-api/client/settings";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
 import { CHROMIUM_ARGS, chromiumPath } from "./chromium";
 import type { LoopbackCors } from "./cors";
@@ -31,10 +31,9 @@ export interface WebApp {
 }
 
 /** The build-time variables of a build against `loopback`: the stage's settings plus the test endpoints. */
-export function viteEnv(loopback: Loopback): Record<string, string> {
-  const settings = clientSettings(loopback.outputs);
+function viteEnv(loopback: Loopback): Record<string, string> {
   return {
-    ...Object.fromEntries(Object.entries(VITE_NAMES).map(([setting, name]) => [name, settings[setting as keyof typeof settings]])),
+    ...viteVariables(clientSettings(loopback.outputs)),
     VITE_TEST_ENDPOINT_COGNITO_IDP: loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDP,
     VITE_TEST_ENDPOINT_COGNITO_IDENTITY: loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY,
     VITE_TEST_ENDPOINT_S3: loopback.env.IAM_API_TEST_ENDPOINT_S3,
@@ -42,7 +41,7 @@ export function viteEnv(loopback: Loopback): Record<string, string> {
 }
 
 /** The production build (`vite build`) of packages/web, pointed at `loopback`, in a temp directory. */
-export async function buildWebApp(loopback: Loopback): Promise<string> {
+async function buildWebApp(loopback: Loopback): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), "iam-api-web-"));
   // Vite reads VITE_* from the environment ahead of any .env file.
   Object.assign(process.env, viteEnv(loopback));
@@ -54,7 +53,7 @@ export async function buildWebApp(loopback: Loopback): Promise<string> {
 const CONTENT_TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json" };
 
 /** A static server for `dist` on a free loopback port (a single-page app: unknown paths get index.html). */
-export async function serveApp(dist: string): Promise<{ port: number; close(): Promise<void> }> {
+async function serveApp(dist: string): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? "/", PAGE_ORIGIN).pathname));
     const file = path === "/" || !extname(path) ? join(dist, "index.html") : join(dist, path);
@@ -70,7 +69,7 @@ export async function serveApp(dist: string): Promise<{ port: number; close(): P
 }
 
 /** Chromium that reaches PAGE_ORIGIN at `port` on loopback. */
-export function launchChromium(port: number): Promise<Browser> {
+function launchChromium(port: number): Promise<Browser> {
   return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${new URL(PAGE_ORIGIN).host} 127.0.0.1:${port}`] });
 }
 
