@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import type { Evaluation, PlannedResource } from "../harness/evaluation";
-import { apiRoutes, inComponent, single } from "../harness/graph";
-import { findings, RULES, WARNINGS, warnings } from "../harness/rules";
+import type { Evaluation, PlannedResource } from "@iam-auth-api/infra-harness/evaluation";
+import { apiAccessLog, apiRoutes, identityPoolRole, inComponent, rolePoliciesOf, single } from "@iam-auth-api/infra-harness/graph";
+import { findings, RULES, WARNINGS, warnings } from "@iam-auth-api/infra-harness/rules";
 import { STAGES, useEvaluation } from "./fixtures";
 
 describe.each(STAGES)("security rules (%s)", (stage) => {
@@ -51,8 +51,8 @@ describe("each rule catches its violation", () => {
   });
 
   test("no-wildcard-actions: a role allowed s3:*", () => {
-    const caught = findingsAfter("no-wildcard-actions", "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment", (attachment, copy) => {
-      const role = copy.resources.find((resource) => resource.outputs.arn === attachment.inputs.roles.authenticated)!;
+    const caught = findingsAfterChange("no-wildcard-actions", (copy) => {
+      const role = identityPoolRole(copy, "authenticated");
       role.inputs.inlinePolicies[0].policy = editPolicy(role.inputs.inlinePolicies[0].policy, (policy) => {
         policy.Statement[0].Action = ["s3:*"];
       });
@@ -61,8 +61,8 @@ describe("each rule catches its violation", () => {
   });
 
   test("no-wildcard-actions: a role allowed everything but one action", () => {
-    const caught = findingsAfter("no-wildcard-actions", "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment", (attachment, copy) => {
-      const role = copy.resources.find((resource) => resource.outputs.arn === attachment.inputs.roles.authenticated)!;
+    const caught = findingsAfterChange("no-wildcard-actions", (copy) => {
+      const role = identityPoolRole(copy, "authenticated");
       role.inputs.inlinePolicies[0].policy = editPolicy(role.inputs.inlinePolicies[0].policy, (policy) => {
         policy.Statement[0] = { Effect: "Allow", NotAction: "iam:*", Resource: "*" };
       });
@@ -78,7 +78,7 @@ describe("each rule catches its violation", () => {
 
   test("no-wildcard-actions: a Lambda's log policy widened to logs:*", () => {
     const caught = findingsAfterChange("no-wildcard-actions", (copy) => {
-      const logs = copy.resources.find((resource) => resource.type === "aws:iam/rolePolicy:RolePolicy" && resource.inputs.role === filesRole(copy).outputs.name)!;
+      const [logs] = rolePoliciesOf(copy, filesRole(copy));
       logs.inputs.policy = editPolicy(logs.inputs.policy, (policy) => {
         policy.Statement[0].Action = "logs:*";
       });
@@ -114,18 +114,31 @@ describe("each rule catches its violation", () => {
     ]);
   });
 
-  test("lambda-logs-own-group: AWSLambdaBasicExecutionRole lets a Lambda write into the API's access log", () => {
+  test("lambda-logs-own-group: AWSLambdaBasicExecutionRole lets a Lambda write into any log group", () => {
     const caught = findingsAfterFilesRole("lambda-logs-own-group", (role) => {
       role.inputs.managedPolicyArns = [BASIC_EXECUTION_ROLE];
     });
-    const accessLog = app().resources.find((resource) => resource.name === "ApiAccessLog")!.outputs.arn;
-    expect(caught.map((finding) => finding.message)).toContain(`may logs:PutLogEvents into ${accessLog}`);
+    expect(caught.map((finding) => finding.message.replace(/ \/aws\/lambda\/.*/, ""))).toEqual([
+      "may logs:CreateLogGroup, logs:CreateLogStream, logs:PutLogEvents on *, beyond its own log group",
+    ]);
+  });
+
+  test("lambda-logs-own-group: a Lambda's log grant widened to the API's access log", () => {
+    const caught = findingsAfterChange("lambda-logs-own-group", (copy) => {
+      const [logs] = rolePoliciesOf(copy, filesRole(copy));
+      logs.inputs.policy = editPolicy(logs.inputs.policy, (policy) => {
+        policy.Statement[0].Resource = [policy.Statement[0].Resource, `${apiAccessLog(copy)!.outputs.arn}:*`].flat();
+      });
+    });
+    expect(caught.map((finding) => finding.message.replace(/ \/aws\/lambda\/.*/, ""))).toEqual([
+      `may logs:CreateLogStream, logs:PutLogEvents on ${apiAccessLog(app())!.outputs.arn}:*, beyond its own log group`,
+    ]);
   });
 
   test("lambda-logs-own-group: a Lambda that cannot write its own logs", () => {
     const caught = findingsAfterChange("lambda-logs-own-group", (copy) => {
-      const role = filesRole(copy);
-      copy.resources = copy.resources.filter((resource) => !(resource.type === "aws:iam/rolePolicy:RolePolicy" && resource.inputs.role === role.outputs.name));
+      const logs = rolePoliciesOf(copy, filesRole(copy));
+      copy.resources = copy.resources.filter((resource) => !logs.includes(resource));
     });
     expect(caught.map((finding) => finding.message.replace(/ \/aws\/lambda\/.*/, ""))).toEqual([
       "may not logs:CreateLogStream into its own log group",

@@ -1,37 +1,11 @@
 // IAM decisions on the policy documents the app generates, by @cloud-copilot/iam-simulate
 // (AGPL-3.0-or-later: a test-only devDependency, never shipped with the app).
 import { type EvaluationResult, runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import type { Evaluation, PlannedResource } from "./evaluation";
-import { ofType } from "./graph";
-import { AWS_MANAGED_POLICIES } from "./managed-policies";
-import { ACCOUNT_ID } from "./mocks";
+import type { Evaluation, PlannedResource } from "@iam-auth-api/infra-harness/evaluation";
+import { ACCOUNT_ID } from "@iam-auth-api/infra-harness/mocks";
+import { identityPolicies, type PolicyDocument } from "@iam-auth-api/infra-harness/policies";
 
-export interface PolicyDocument {
-  Version: string;
-  Statement: Record<string, any>[];
-}
-
-/** Every identity policy the role would carry: inline, managed, and separate RolePolicy resources. */
-export function identityPolicies(evaluation: Evaluation, role: PlannedResource): { name: string; policy: PolicyDocument }[] {
-  const inline = (role.inputs.inlinePolicies ?? []).map((entry: { name: string; policy: string }) => ({
-    name: entry.name,
-    policy: JSON.parse(entry.policy),
-  }));
-  const managed = (role.inputs.managedPolicyArns ?? []).map((arn: string) => {
-    if (!AWS_MANAGED_POLICIES[arn]) throw new Error(`Unknown managed policy ${arn} on role ${role.name}: add its document to test/harness/managed-policies.ts`);
-    return { name: arn, policy: AWS_MANAGED_POLICIES[arn] };
-  });
-  const attached = ofType(evaluation, "aws:iam/rolePolicy:RolePolicy")
-    .filter((rolePolicy) => rolePolicy.inputs.role === role.outputs.name)
-    .map((rolePolicy) => ({ name: rolePolicy.name, policy: JSON.parse(rolePolicy.inputs.policy) }));
-  const separatelyAttached = ofType(evaluation, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(
-    (attachment) => attachment.inputs.role === role.outputs.name,
-  );
-  if (separatelyAttached.length) throw new Error(`Role ${role.name} has policy attachments this harness cannot read`);
-  return [...inline, ...managed, ...attached];
-}
-
-export interface Request {
+interface Request {
   action: string;
   resource: string;
   context?: Record<string, string | string[]>;

@@ -1,7 +1,7 @@
-import type { ApiCorsConfiguration, BucketCorsRule, LoopbackCors } from "@iam-auth-api/aws-doubles/cors";
-import { evaluate } from "../../../test/harness/evaluate";
-import type { Evaluation } from "../../../test/harness/evaluation";
-import { ofType, single } from "../../../test/harness/graph";
+import type { ApiCorsConfiguration, BucketCorsRule, LoopbackCors } from "@iam-auth-api/loopback/cors";
+import { evaluate } from "./evaluate";
+import type { Evaluation } from "./evaluation";
+import { referencing, single } from "./graph";
 
 /**
  * The API's and the bucket's CORS as infra/ configures them for `stage`, read from the app's
@@ -11,10 +11,10 @@ export async function infraCors(stage = "dev"): Promise<LoopbackCors> {
   return corsOf(await evaluate({ stage }));
 }
 
-export function corsOf(evaluation: Evaluation): LoopbackCors {
+function corsOf(evaluation: Evaluation): LoopbackCors {
   const api = single(evaluation, "aws:apigatewayv2/api:Api").inputs.corsConfiguration as ApiCorsConfiguration | undefined;
   // The bucket the app's `Bucket` output names: the site has a bucket (with CORS) of its own.
-  const bucketCors = ofType(evaluation, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").find((cors) => cors.inputs.bucket === evaluation.outputs.Bucket);
+  const [bucketCors] = referencing(evaluation, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "bucket", evaluation.outputs.Bucket);
   if (!bucketCors) throw new Error(`No CORS configuration for the uploads bucket ${evaluation.outputs.Bucket} in stage ${evaluation.app.stage}: a browser could not reach it.`);
   return { api: api ?? {}, bucket: bucketCors.inputs.corsRules as BucketCorsRule[] };
 }

@@ -11,9 +11,13 @@ export function single(evaluation: Evaluation, type: string): PlannedResource {
   return found[0];
 }
 
+/** The resources of a type directly inside the named component (`WebAssets` → its bucket…). */
+export const ofTypeInComponent = (evaluation: Evaluation, component: string, type: string) =>
+  ofType(evaluation, type).filter((resource) => resource.parent?.endsWith(`::${component}`));
+
 /** The one resource of a type directly inside the named component (`Uploads` → its bucket, policy…): an app may have several buckets. */
 export function inComponent(evaluation: Evaluation, component: string, type: string): PlannedResource {
-  const found = ofType(evaluation, type).filter((resource) => resource.parent?.endsWith(`::${component}`));
+  const found = ofTypeInComponent(evaluation, component, type);
   if (found.length !== 1) {
     throw new Error(`Expected exactly one ${type} in component ${component} in stage ${evaluation.app.stage}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
   }
@@ -23,13 +27,30 @@ export function inComponent(evaluation: Evaluation, component: string, type: str
 export const childrenOf = (evaluation: Evaluation, parent: PlannedResource) =>
   evaluation.resources.filter((resource) => resource.parent === resourceKey(parent));
 
-export function parentOf(evaluation: Evaluation, child: PlannedResource): PlannedResource | undefined {
+function parentOf(evaluation: Evaluation, child: PlannedResource): PlannedResource | undefined {
   return evaluation.resources.find((resource) => resourceKey(resource) === child.parent);
 }
 
 /** The resource whose computed output `output` equals `value`: how one resource's inputs name another. */
 export function referencedBy(evaluation: Evaluation, type: string, output: string, value: unknown): PlannedResource | undefined {
   return ofType(evaluation, type).find((resource) => resource.outputs[output] === value);
+}
+
+/** The resources of a type whose input `input` names `value`: what hangs off a resource (a bucket's policy, CORS…; a role's policies). */
+export const referencing = (evaluation: Evaluation, type: string, input: string, value: unknown) =>
+  ofType(evaluation, type).filter((resource) => resource.inputs[input] === value);
+
+/** The RolePolicy resources attached to a role. */
+export const rolePoliciesOf = (evaluation: Evaluation, role: PlannedResource) => referencing(evaluation, "aws:iam/rolePolicy:RolePolicy", "role", role.outputs.name);
+
+/** The log group a Lambda function sends its logs to, when the app creates it (SST's `logging` option). */
+export const logGroupOf = (evaluation: Evaluation, lambda: PlannedResource) =>
+  referencedBy(evaluation, "aws:cloudwatch/logGroup:LogGroup", "name", lambda.inputs.loggingConfig?.logGroup);
+
+/** The log group the API's stage writes its access log to, followed through its ARN. */
+export function apiAccessLog(evaluation: Evaluation): PlannedResource | undefined {
+  const destination = single(evaluation, "aws:apigatewayv2/stage:Stage").inputs.accessLogSettings?.destinationArn;
+  return referencedBy(evaluation, "aws:cloudwatch/logGroup:LogGroup", "arn", destination);
 }
 
 /** The role the identity pool hands to signed-in (`authenticated`) or guest identities, followed through its role attachment. */
@@ -40,7 +61,7 @@ export function identityPoolRole(evaluation: Evaluation, kind: "authenticated" |
   return role;
 }
 
-export interface ApiRoute {
+interface ApiRoute {
   routeKey: string;
   authorizationType: string;
   /** The handler infra/ gave the route's `sst.aws.Function`, as SST's build received it. */

@@ -118,7 +118,7 @@ function renderPrincipals(principals: { type: string; identifiers: string[] }[])
  * `aws.iam.getPolicyDocument`, rendered the way the provider does. It refuses arguments it does not
  * implement rather than dropping them, so a new field in infra/ cannot silently vanish from the policy.
  */
-export function renderPolicyDocument(inputs: { statements?: PolicyStatementArgs[]; [other: string]: unknown }): string {
+function renderPolicyDocument(inputs: { statements?: PolicyStatementArgs[]; [other: string]: unknown }): string {
   const unsupported = Object.keys(inputs).filter((key) => key !== "statements" && inputs[key] !== undefined);
   if (unsupported.length) throw new Error(`getPolicyDocument mock does not implement: ${unsupported.join(", ")}`);
   const Statement = (inputs.statements ?? []).map((statement) => {

@@ -15,7 +15,7 @@ interface SstConfig {
 }
 
 /** The bundle's modules, imported only once the globals they read on load exist. */
-export interface AppModules {
+interface AppModules {
   config: () => Promise<{ default: SstConfig }>;
   namespaces: () => Promise<{ sst: unknown; aws: unknown }>;
   platform: () => Promise<{ run: (program: () => Promise<any>) => Promise<Record<string, unknown>> }>;

@@ -1,18 +1,19 @@
 // Security rules over the whole evaluated graph, in the spirit of cdk-nag's AwsSolutions pack
 // (the id each one follows is in `follows`). They read inputs only, so they judge any stage.
-import { type Evaluation, type PlannedResource, resourceKey } from "./evaluation";
-import { ofType, referencedBy } from "./graph";
-import { decideForRole } from "./iam";
+import { PASSWORD_POLICY } from "@iam-auth-api/client/password-policy";
+import { asList, type Evaluation, type PlannedResource, resourceKey } from "./evaluation";
+import { logGroupOf, ofType, referencedBy, referencing } from "./graph";
 import { AWS_MANAGED_POLICIES, isAwsManaged } from "./managed-policies";
 import { ACCOUNT_ID, REGION } from "./mocks";
+import { identityPolicies, type PolicyDocument } from "./policies";
 
-export interface Finding {
+interface Finding {
   rule: string;
   resource: string;
   message: string;
 }
 
-export interface Rule {
+interface Rule {
   id: string;
   /** The cdk-nag AwsSolutions rule it follows, if any. */
   follows?: string;
@@ -20,15 +21,13 @@ export interface Rule {
   check(evaluation: Evaluation): Finding[];
 }
 
-const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
-
 /**
  * Every identity or resource policy document in the graph, with the resource that carries it and
  * where it comes from: inline, a RolePolicy, a Policy, a bucket policy, or an AWS managed policy a
  * role carries (its published document, from managed-policies.ts; unknown ones are left to
  * `no-aws-managed-policies`).
  */
-function policyDocuments(evaluation: Evaluation): { resource: PlannedResource; source: string; policy: { Statement: Record<string, any>[] } }[] {
+function policyDocuments(evaluation: Evaluation): { resource: PlannedResource; source: string; policy: PolicyDocument }[] {
   const documents = [];
   for (const resource of evaluation.resources) {
     const texts: string[] = [];
@@ -100,47 +99,68 @@ const noAwsManagedPolicies: Rule = {
     ),
 };
 
-/** A log group of this account that no resource in the graph owns: what "any other group" means. */
-const FOREIGN_LOG_GROUP = `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/aws/lambda/someone-elses-function`;
+/** IAM's wildcard match, for an action or resource pattern such as `s3:Put*`. */
+const matches = (pattern: unknown, value: string) =>
+  new RegExp(`^${String(pattern).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(value);
 
-const logGroupArn = (evaluation: Evaluation, name: string) =>
-  referencedBy(evaluation, "aws:cloudwatch/logGroup:LogGroup", "name", name)?.outputs.arn ?? `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${name}`;
+/** What a Lambda function needs to write its logs: CreateLogStream and PutLogEvents, authorized on the stream (Service Authorization Reference). */
+const LOG_WRITES = ["logs:CreateLogStream", "logs:PutLogEvents"];
+
+/** The ARN itself or anything inside it (`<group arn>:*`, `<group arn>:log-stream:…`); log group names hold no `:`. */
+const withinLogGroup = (resource: unknown, groupArn: string) => resource === groupArn || String(resource).startsWith(`${groupArn}:`);
+
+/** An action pattern that names CloudWatch Logs actions: `logs:Put*`, `logs:*`, `*`. */
+const grantsLogs = (action: unknown) => String(action).toLowerCase().startsWith("logs:") || matches(action, "logs:any-action");
 
 const lambdaLogsOwnGroup: Rule = {
   id: "lambda-logs-own-group",
   description:
-    "Every Lambda function's role may create streams in and write to its own log group (judged by the simulator), and to no other: not the API's access log, not another function's, not one outside the app.",
+    "Every Lambda function's role may create streams in and write to its own log group, and every logs grant it carries names only that group: not the API's access log, not another function's, not one outside the app.",
   check: (evaluation) =>
     ofType(evaluation, "aws:lambda/function:Function").flatMap((fn) => {
       const role = referencedBy(evaluation, "aws:iam/role:Role", "arn", fn.inputs.role);
       const own = fn.inputs.loggingConfig?.logGroup ?? `/aws/lambda/${fn.outputs.name}`;
+      // A group the app does not create (Lambda's default) is still named by this account and region.
+      const ownArn: string = logGroupOf(evaluation, fn)?.outputs.arn ?? `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${own}`;
       const finding = (message: string) => ({ rule: "lambda-logs-own-group", resource: resourceKey(fn), message });
       if (!role) return [finding(`its role ${fn.inputs.role} is not in the graph`)];
-      const others = [
-        ...ofType(evaluation, "aws:cloudwatch/logGroup:LogGroup").filter((group) => group.inputs.name !== own).map((group) => group.outputs.arn as string),
-        FOREIGN_LOG_GROUP,
-      ];
-      // CreateLogStream and PutLogEvents are authorized on the stream (Service Authorization Reference), CreateLogGroup on the group.
-      const may = (action: string, groupArn: string) => {
-        const resource = action === "logs:CreateLogGroup" ? groupArn : `${groupArn}:log-stream:2026/01/01/[$LATEST]0123456789abcdef`;
-        return decideForRole(evaluation, role, { action, resource }) === "Allowed";
-      };
+      let statements: Record<string, any>[];
       try {
-        return [
-          ...["logs:CreateLogStream", "logs:PutLogEvents"].filter((action) => !may(action, logGroupArn(evaluation, own))).map((action) => finding(`may not ${action} into its own log group ${own}`)),
-          ...others.flatMap((groupArn) =>
-            ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"].filter((action) => may(action, groupArn)).map((action) => finding(`may ${action} into ${groupArn}`)),
-          ),
-        ];
+        statements = identityPolicies(evaluation, role).flatMap(({ policy }) => asList(policy.Statement) as Record<string, any>[]);
       } catch (error) {
         return [finding(`cannot be judged: ${(error as Error).message}`)];
       }
+      const logGrants = statements.filter(
+        (statement) =>
+          statement.Effect === "Allow" &&
+          (statement.NotAction !== undefined || asList(statement.Action).some(grantsLogs)),
+      );
+      return [
+        ...LOG_WRITES.filter(
+          (action) =>
+            !logGrants.some(
+              (statement) =>
+                asList(statement.Action).some((pattern) => matches(pattern, action)) &&
+                asList(statement.Resource).some((resource) => matches(resource, `${ownArn}:log-stream:any-stream`)),
+            ),
+        ).map((action) => finding(`may not ${action} into its own log group ${own}`)),
+        ...logGrants
+          .filter((statement) => statement.NotResource !== undefined || asList(statement.Resource).some((resource) => !withinLogGroup(resource, ownArn)))
+          .map((statement) => {
+            const actions = `${statement.NotAction ? "all but " : ""}${asList(statement.Action ?? statement.NotAction).join(", ")}`;
+            const resources = statement.NotResource
+              ? `all but ${asList(statement.NotResource).join(", ")}`
+              : asList(statement.Resource).filter((resource) => !withinLogGroup(resource, ownArn)).join(", ");
+            return finding(`may ${actions} on ${resources}, beyond its own log group ${own}`);
+          }),
+      ];
     }),
 };
 
 const bucketsOf = (evaluation: Evaluation) => [...ofType(evaluation, "aws:s3/bucket:Bucket"), ...ofType(evaluation, "aws:s3/bucketV2:BucketV2")];
 
-const BLOCK_SETTINGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+/** A bucket public access block's settings, each of which must be on. */
+export const PUBLIC_ACCESS_BLOCK_SETTINGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 
 const bucketPublicAccessBlock: Rule = {
   id: "bucket-public-access-block",
@@ -148,10 +168,8 @@ const bucketPublicAccessBlock: Rule = {
   description: "Every bucket has a public access block with all four settings on.",
   check: (evaluation) =>
     bucketsOf(evaluation).flatMap((bucket) => {
-      const block = ofType(evaluation, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").find(
-        (candidate) => candidate.inputs.bucket === bucket.outputs.bucket,
-      );
-      const missing = block ? BLOCK_SETTINGS.filter((setting) => block.inputs[setting] !== true) : ["the public access block"];
+      const [block] = referencing(evaluation, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "bucket", bucket.outputs.bucket);
+      const missing = block ? PUBLIC_ACCESS_BLOCK_SETTINGS.filter((setting) => block.inputs[setting] !== true) : ["the public access block"];
       return missing.map((setting) => ({ rule: "bucket-public-access-block", resource: resourceKey(bucket), message: `lacks ${setting}` }));
     }),
 };
@@ -170,7 +188,7 @@ const bucketTlsOnly: Rule = {
   check: (evaluation) =>
     bucketsOf(evaluation)
       .filter((bucket) => {
-        const policies = ofType(evaluation, "aws:s3/bucketPolicy:BucketPolicy").filter((policy) => policy.inputs.bucket === bucket.outputs.bucket);
+        const policies = referencing(evaluation, "aws:s3/bucketPolicy:BucketPolicy", "bucket", bucket.outputs.bucket);
         return !policies.some((policy) =>
           JSON.parse(policy.inputs.policy).Statement.some((statement: Record<string, any>) => deniesInsecureTransport(statement, bucket.outputs.arn)),
         );
@@ -191,6 +209,9 @@ const apiAccessLogs: Rule = {
       .map((stage) => ({ rule: "api-access-logs", resource: resourceKey(stage), message: "has no access log" })),
 };
 
+/** The user pool's password policy settings that each require a class of characters (`requireSymbols`…): every one must be on. */
+export const PASSWORD_CLASS_SETTINGS = Object.keys(PASSWORD_POLICY).filter((setting) => setting.startsWith("require"));
+
 const userPoolPasswordPolicy: Rule = {
   id: "user-pool-password-policy",
   follows: "AwsSolutions-COG1",
@@ -200,7 +221,7 @@ const userPoolPasswordPolicy: Rule = {
       const policy = pool.inputs.passwordPolicy ?? {};
       const weaknesses = [
         ...(policy.minimumLength >= 8 ? [] : [`minimumLength ${policy.minimumLength ?? "unset"}`]),
-        ...["requireLowercase", "requireUppercase", "requireNumbers", "requireSymbols"].filter((rule) => policy[rule] !== true).map((rule) => `no ${rule}`),
+        ...PASSWORD_CLASS_SETTINGS.filter((rule) => policy[rule] !== true).map((rule) => `no ${rule}`),
       ];
       return weaknesses.map((weakness) => ({ rule: "user-pool-password-policy", resource: resourceKey(pool), message: weakness }));
     }),
@@ -230,10 +251,6 @@ const identityPoolTokenCheck: Rule = {
 /** Incomplete multipart uploads older than this are abandoned: a browser or CLI resumes within hours. */
 const MAX_MULTIPART_DAYS = 7;
 
-/** IAM's wildcard match, for an action pattern such as `s3:Put*`. */
-const matches = (pattern: unknown, value: string) =>
-  new RegExp(`^${String(pattern).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(value);
-
 /** Buckets some role of the app may put objects into: the ones its users fill, not deploy-only assets. */
 const writableBuckets = (evaluation: Evaluation) =>
   bucketsOf(evaluation).filter((bucket) =>
@@ -250,12 +267,11 @@ const bucketLifecycle: Rule = {
   description: `Every bucket a role may write to aborts incomplete multipart uploads within ${MAX_MULTIPART_DAYS} days, and if versioned expires noncurrent versions: nothing a user abandons or deletes is billed forever.`,
   check: (evaluation) =>
     writableBuckets(evaluation).flatMap((bucket) => {
-      const rules = ofType(evaluation, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
-        .filter((configuration) => configuration.inputs.bucket === bucket.outputs.bucket)
+      const rules = referencing(evaluation, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "bucket", bucket.outputs.bucket)
         .flatMap((configuration) => asList(configuration.inputs.rules) as Record<string, any>[])
         .filter((rule) => rule.status === "Enabled" && !rule.filter?.prefix && !rule.filter?.and && !rule.filter?.tag);
-      const versioned = ofType(evaluation, "aws:s3/bucketVersioning:BucketVersioning").some(
-        (versioning) => versioning.inputs.bucket === bucket.outputs.bucket && versioning.inputs.versioningConfiguration?.status === "Enabled",
+      const versioned = referencing(evaluation, "aws:s3/bucketVersioning:BucketVersioning", "bucket", bucket.outputs.bucket).some(
+        (versioning) => versioning.inputs.versioningConfiguration?.status === "Enabled",
       );
       const finding = (message: string) => ({ rule: "bucket-lifecycle", resource: resourceKey(bucket), message });
       return [
