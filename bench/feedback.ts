@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { evaluateUncached } from "../test/harness/evaluate";
+import { evaluateUncached } from "@iam-auth-api/infra-harness/evaluate";
 import { medianOf } from "./stats";
 import type { Row } from "./table";
 

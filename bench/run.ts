@@ -2,9 +2,9 @@
 // printed beside its target. Not a test: numbers depend on the machine; misses are marked, not fatal.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
-const { evaluateUncached } = await import("../test/harness/evaluate");
-const { apiRoutes } = await import("../test/harness/graph");
-const { resolveHandler } = await import("../test/harness/handlers");
+const { evaluateUncached } = await import("@iam-auth-api/infra-harness/evaluate");
+const { apiRoutes } = await import("@iam-auth-api/infra-harness/graph");
+const { resolveHandler } = await import("@iam-auth-api/infra-harness/handlers");
 const { clientRows } = await import("./client");
 const { feedbackRows } = await import("./feedback");
 const { lambdaRows } = await import("./lambdas");

@@ -3,17 +3,16 @@
 // Exits non-zero when a rule finds something; warnings are printed and leave the exit code alone.
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs, parseEnv } from "node:util";
-import type { Evaluation, PlannedResource } from "../test/harness/evaluation";
-import { evaluate } from "../test/harness/evaluate";
-import { childrenOf } from "../test/harness/graph";
-import { ACCOUNT_ID, REGION } from "../test/harness/mocks";
-import { AWS_MANAGED_POLICIES } from "../test/harness/managed-policies";
-import { findings, RULES, warnings } from "../test/harness/rules";
+import { asList, type Evaluation, type PlannedResource } from "@iam-auth-api/infra-harness/evaluation";
+import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
+import { childrenOf, rolePoliciesOf } from "@iam-auth-api/infra-harness/graph";
+import { ACCOUNT_ID, REGION } from "@iam-auth-api/infra-harness/mocks";
+import { AWS_MANAGED_POLICIES } from "@iam-auth-api/infra-harness/managed-policies";
+import type { PolicyDocument } from "@iam-auth-api/infra-harness/policies";
+import { findings, PASSWORD_CLASS_SETTINGS, PUBLIC_ACCESS_BLOCK_SETTINGS, RULES, warnings } from "@iam-auth-api/infra-harness/rules";
 
 /** Resources SST registers for its own bookkeeping: nothing is created in AWS for them. */
 const BOOKKEEPING = new Set(["pulumi:pulumi:Stack", "sst:sst:LinkRef"]);
-
-const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 /** An ARN or id as the reader knows it: the name of the resource it points at, when it is in the plan. */
 function nameOf(evaluation: Evaluation, value: string): string {
@@ -46,7 +45,7 @@ function principals(principal: unknown): string {
 }
 
 /** One line per statement: `Allow s3:GetObject on Uploads/private/… if …`. */
-function statements(evaluation: Evaluation, policy: string | { Statement: Record<string, any>[] }, indent: string): string[] {
+function statements(evaluation: Evaluation, policy: string | PolicyDocument, indent: string): string[] {
   return asList((typeof policy === "string" ? JSON.parse(policy) : policy).Statement).map((statement: any) => {
     const actions = asList(statement.Action ?? statement.NotAction).join(", ");
     const resources = asList(statement.Resource).map((resource) => nameOf(evaluation, String(resource))).join(", ");
@@ -107,7 +106,7 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
       };
     case "aws:iam/role:Role": {
       const managed = asList(inputs.managedPolicyArns).map(String);
-      const rolePolicies = evaluation.resources.filter((candidate) => candidate.type === "aws:iam/rolePolicy:RolePolicy" && candidate.inputs.role === resource.outputs.name);
+      const rolePolicies = rolePoliciesOf(evaluation, resource);
       return {
         summary: `managed ${managed.map((arn) => arn.split("/").pop()).join(", ") || "none"}`,
         details: [
@@ -134,8 +133,9 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
     case "aws:s3/bucketVersioning:BucketVersioning":
       return { summary: `versioning ${inputs.versioningConfiguration?.status}`, details: [] };
     case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
-      const on = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter((setting) => inputs[setting]);
-      return { summary: `${on.length}/4 on${on.length < 4 ? ` (${on.join(", ") || "none"})` : ""}`, details: [] };
+      const on = PUBLIC_ACCESS_BLOCK_SETTINGS.filter((setting) => inputs[setting]);
+      const all = PUBLIC_ACCESS_BLOCK_SETTINGS.length;
+      return { summary: `${on.length}/${all} on${on.length < all ? ` (${on.join(", ") || "none"})` : ""}`, details: [] };
     }
     case "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration":
       return {
@@ -148,7 +148,9 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
       return { summary: `retention ${inputs.retentionInDays ?? "forever"} days`, details: [] };
     case "aws:cognito/userPool:UserPool": {
       const policy = inputs.passwordPolicy ?? {};
-      const classes = ["Lowercase", "Uppercase", "Numbers", "Symbols"].filter((kind) => policy[`require${kind}`]).join("+");
+      const classes = PASSWORD_CLASS_SETTINGS.filter((setting) => policy[setting])
+        .map((setting) => setting.slice("require".length))
+        .join("+");
       const email = inputs.emailConfiguration ?? {};
       const sender = email.emailSendingAccount === "DEVELOPER" ? `SES ${email.fromEmailAddress} via ${email.sourceArn}` : `${email.emailSendingAccount ?? "COGNITO_DEFAULT"} (Cognito's daily quota)`;
       return {

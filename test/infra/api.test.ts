@@ -1,9 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { apiRoutes, single } from "../harness/graph";
-import { resolveHandler } from "../harness/handlers";
-import { decideForRole, decideWithResourcePolicy, identityPolicies } from "../harness/iam";
-import { isAwsManaged } from "../harness/managed-policies";
-import { ACCOUNT_ID, REGION } from "../harness/mocks";
+import type { PlannedResource } from "@iam-auth-api/infra-harness/evaluation";
+import { apiAccessLog, apiRoutes, logGroupOf, single } from "@iam-auth-api/infra-harness/graph";
+import { resolveHandler } from "@iam-auth-api/infra-harness/handlers";
+import { decideForRole, decideWithResourcePolicy } from "./simulate";
+import { isAwsManaged } from "@iam-auth-api/infra-harness/managed-policies";
+import { ACCOUNT_ID, REGION } from "@iam-auth-api/infra-harness/mocks";
+import { identityPolicies } from "@iam-auth-api/infra-harness/policies";
 import { STAGES, useEvaluation } from "./fixtures";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -58,16 +60,15 @@ describe.each(STAGES)("HTTP API (%s)", (stage) => {
 
   test("the stage writes access logs to the API's log group", () => {
     const accessLog = single(app(), "aws:apigatewayv2/stage:Stage").inputs.accessLogSettings;
-    const logGroup = app().resources.find((resource) => resource.outputs.arn === accessLog?.destinationArn);
-    expect(logGroup?.type, "access log destination").toBe("aws:cloudwatch/logGroup:LogGroup");
+    const logGroup = apiAccessLog(app());
+    expect(logGroup, "access log destination, a log group of the app").toBeDefined();
     expect(accessLog.format, "access log format").toMatch(/\$context\.requestId/);
     expect(Number(logGroup?.inputs.retentionInDays), "access log retentionInDays").toBeGreaterThan(0);
   });
 
   describe("Lambda logs", () => {
-    const accessLog = () => app().resources.find((resource) => resource.outputs.arn === single(app(), "aws:apigatewayv2/stage:Stage").inputs.accessLogSettings.destinationArn)!;
-    const ownLogGroup = (lambda: { inputs: Record<string, any> }) =>
-      app().resources.find((resource) => resource.type === "aws:cloudwatch/logGroup:LogGroup" && resource.inputs.name === lambda.inputs.loggingConfig?.logGroup);
+    const accessLog = () => apiAccessLog(app())!;
+    const ownLogGroup = (lambda: PlannedResource) => logGroupOf(app(), lambda);
     /** CreateLogStream and PutLogEvents are authorized on the stream they touch. */
     const stream = (groupArn: string) => `${groupArn}:log-stream:2026/11/26/[$LATEST]0123456789abcdef`;
 
@@ -82,7 +83,7 @@ describe.each(STAGES)("HTTP API (%s)", (stage) => {
     });
 
     test("no route's Lambda may write to the API's access log, another route's group, or any other", () => {
-      const others = (lambda: { inputs: Record<string, any> }) => [
+      const others = (lambda: PlannedResource) => [
         accessLog().outputs.arn,
         ...apiRoutes(app()).map((route) => ownLogGroup(route.lambda)!.outputs.arn).filter((arn) => arn !== ownLogGroup(lambda)!.outputs.arn),
         `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/aws/lambda/another-app`,

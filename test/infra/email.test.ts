@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { evaluate } from "../harness/evaluate";
-import { single } from "../harness/graph";
-import { warnings } from "../harness/rules";
+import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
+import { single } from "@iam-auth-api/infra-harness/graph";
+import { warnings } from "@iam-auth-api/infra-harness/rules";
 import { useEvaluation } from "./fixtures";
 
 /** A stage's SES settings, as `.env.prod` would hold them: a domain identity and an address at it. */

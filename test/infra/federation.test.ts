@@ -1,9 +1,10 @@
 import { describe, expect, test } from "vitest";
-import type { Evaluation } from "../harness/evaluation";
-import { resourceKey } from "../harness/evaluation";
-import { evaluate } from "../harness/evaluate";
-import { identityPoolRole, inComponent, single } from "../harness/graph";
-import { decideWithResourcePolicy, identityPolicies } from "../harness/iam";
+import type { Evaluation } from "@iam-auth-api/infra-harness/evaluation";
+import { resourceKey } from "@iam-auth-api/infra-harness/evaluation";
+import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
+import { identityPoolRole, inComponent, single } from "@iam-auth-api/infra-harness/graph";
+import { decideWithResourcePolicy } from "./simulate";
+import { identityPolicies } from "@iam-auth-api/infra-harness/policies";
 import { useEvaluation } from "./fixtures";
 
 const COGNITO_IDENTITY = "cognito-identity.amazonaws.com";

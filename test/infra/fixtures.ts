@@ -1,6 +1,6 @@
 import { beforeAll } from "vitest";
-import type { Evaluation, Scenario } from "../harness/evaluation";
-import { evaluate } from "../harness/evaluate";
+import type { Evaluation, Scenario } from "@iam-auth-api/infra-harness/evaluation";
+import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 
 /** The stages every property is checked in: one that is torn down freely, one that keeps data. */
 export const STAGES = ["dev", "production"] as const;

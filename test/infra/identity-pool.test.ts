@@ -1,7 +1,9 @@
+import { userPoolProviderName } from "@iam-auth-api/client/settings";
 import { describe, expect, test } from "vitest";
-import { apiRoutes, identityPoolRole, single } from "../harness/graph";
-import { decideForRole, decideWithResourcePolicy, identityPolicies } from "../harness/iam";
-import { REGION } from "../harness/mocks";
+import { apiRoutes, identityPoolRole, single } from "@iam-auth-api/infra-harness/graph";
+import { decideForRole, decideWithResourcePolicy } from "./simulate";
+import { REGION } from "@iam-auth-api/infra-harness/mocks";
+import { identityPolicies } from "@iam-auth-api/infra-harness/policies";
 import { STAGES, useEvaluation } from "./fixtures";
 
 const COGNITO_IDENTITY = "cognito-identity.amazonaws.com";
@@ -22,7 +24,7 @@ describe.each(STAGES)("Cognito identity pool (%s)", (stage) => {
     const userPool = single(app(), "aws:cognito/userPool:UserPool");
     const client = single(app(), "aws:cognito/userPoolClient:UserPoolClient");
     expect(identityPool().inputs.cognitoIdentityProviders, "cognitoIdentityProviders").toEqual([
-      { providerName: `cognito-idp.${REGION}.amazonaws.com/${userPool.outputs.id}`, clientId: client.outputs.id, serverSideTokenCheck: true },
+      { providerName: userPoolProviderName(REGION, userPool.outputs.id), clientId: client.outputs.id, serverSideTokenCheck: true },
     ]);
     expect(identityPool().inputs.supportedLoginProviders ?? {}, "supportedLoginProviders").toEqual({});
     expect(identityPool().inputs.openidConnectProviderArns ?? [], "openidConnectProviderArns").toEqual([]);
@@ -53,7 +55,7 @@ describe.each(STAGES)("Cognito identity pool (%s)", (stage) => {
       });
     const signedIn = () => ({
       [`${COGNITO_IDENTITY}:aud`]: identityPool().outputs.id,
-      [`${COGNITO_IDENTITY}:amr`]: ["authenticated", `cognito-idp.${REGION}.amazonaws.com/${single(app(), "aws:cognito/userPool:UserPool").outputs.id}`],
+      [`${COGNITO_IDENTITY}:amr`]: ["authenticated", userPoolProviderName(REGION, single(app(), "aws:cognito/userPool:UserPool").outputs.id)],
     });
 
     test("admits a signed-in identity of this pool", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { inComponent, single } from "../harness/graph";
-import { REGION } from "../harness/mocks";
+import { inComponent, single } from "@iam-auth-api/infra-harness/graph";
+import { REGION } from "@iam-auth-api/infra-harness/mocks";
 import { STAGES, useEvaluation } from "./fixtures";
 
 describe.each(STAGES)("stack outputs (%s)", (stage) => {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { FILES_ROOT, ownFilesPrefix } from "../../packages/core/src/files";
-import { identityPoolRole, inComponent } from "../harness/graph";
-import { decideForRole } from "../harness/iam";
-import { REGION } from "../harness/mocks";
+import { FILES_ROOT, ownFilesPrefix } from "@iam-auth-api/core/files";
+import { identityPoolRole, inComponent } from "@iam-auth-api/infra-harness/graph";
+import { decideForRole } from "./simulate";
+import { REGION } from "@iam-auth-api/infra-harness/mocks";
 import { STAGES, useEvaluation } from "./fixtures";
 
 const ALICE = `${REGION}:11111111-aaaa-4aaa-8aaa-111111111111`;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
-import type { Evaluation } from "../harness/evaluation";
-import { inComponent, single } from "../harness/graph";
+import type { Evaluation } from "@iam-auth-api/infra-harness/evaluation";
+import { apiAccessLog, inComponent, single } from "@iam-auth-api/infra-harness/graph";
 import { useEvaluation } from "./fixtures";
 
 /** What holds users' data: losing any of these loses accounts, identity ids or files. */
@@ -36,7 +36,7 @@ describe("production", () => {
   });
 
   test("keeps API access logs for a year", () => {
-    const logGroup = app().resources.find((resource) => resource.name === "ApiAccessLog");
+    const logGroup = apiAccessLog(app());
     expect(Number(logGroup?.inputs.retentionInDays), "access log retentionInDays").toBeGreaterThanOrEqual(365);
   });
 });

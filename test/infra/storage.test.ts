@@ -1,8 +1,10 @@
 import { describe, expect, test } from "vitest";
-import { FILES_ROOT } from "../../packages/core/src/files";
-import type { Evaluation } from "../harness/evaluation";
-import { apiRoutes, identityPoolRole, inComponent } from "../harness/graph";
-import { decideForRole, decideWithResourcePolicy, identityPolicies, sessionOf } from "../harness/iam";
+import { FILES_ROOT } from "@iam-auth-api/core/files";
+import type { Evaluation } from "@iam-auth-api/infra-harness/evaluation";
+import { apiRoutes, identityPoolRole, inComponent, ofTypeInComponent } from "@iam-auth-api/infra-harness/graph";
+import { decideForRole, decideWithResourcePolicy, sessionOf } from "./simulate";
+import { identityPolicies } from "@iam-auth-api/infra-harness/policies";
+import { PUBLIC_ACCESS_BLOCK_SETTINGS } from "@iam-auth-api/infra-harness/rules";
 import { STAGES, useEvaluation } from "./fixtures";
 
 /** The uploads bucket's own resources, by type: the app has other buckets (the web site's assets). */
@@ -24,7 +26,7 @@ describe.each(STAGES)("uploads bucket (%s)", (stage) => {
   test("blocks every form of public access", () => {
     const block = uploads(app(), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
     expect(block.inputs.bucket, "public access block bucket").toBe(bucket().outputs.bucket);
-    for (const setting of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) {
+    for (const setting of PUBLIC_ACCESS_BLOCK_SETTINGS) {
       expect(block.inputs[setting], `public access block ${setting}`).toBe(true);
     }
   });
@@ -107,7 +109,7 @@ describe("uploads bucket lifecycle and versions", () => {
   });
 
   test("dev: no versions to expire, and nothing kept when the stage goes", () => {
-    expect(dev().resources.some((resource) => resource.type === "aws:s3/bucketVersioning:BucketVersioning" && resource.parent === "sst:aws:Bucket::Uploads"), "dev bucket versioning").toBe(false);
+    expect(ofTypeInComponent(dev(), "Uploads", "aws:s3/bucketVersioning:BucketVersioning").length > 0, "dev bucket versioning").toBe(false);
     expect(wholeBucketRules(dev()).some((rule) => rule.noncurrentVersionExpiration), "dev noncurrentVersionExpiration").toBe(false);
     expect(uploads(dev(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete, "lifecycle retainOnDelete").toBe(false);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { single } from "../harness/graph";
+import { single } from "@iam-auth-api/infra-harness/graph";
+import { PASSWORD_CLASS_SETTINGS } from "@iam-auth-api/infra-harness/rules";
 import { STAGES, useEvaluation } from "./fixtures";
 
 describe.each(STAGES)("Cognito user pool (%s)", (stage) => {
@@ -15,7 +16,8 @@ describe.each(STAGES)("Cognito user pool (%s)", (stage) => {
   test("requires passwords of 8+ characters with all four character classes", () => {
     const policy = userPool().inputs.passwordPolicy ?? {};
     expect(Number(policy.minimumLength), "passwordPolicy.minimumLength").toBeGreaterThanOrEqual(8);
-    for (const rule of ["requireLowercase", "requireUppercase", "requireNumbers", "requireSymbols"]) {
+    expect(PASSWORD_CLASS_SETTINGS, "character classes").toHaveLength(4);
+    for (const rule of PASSWORD_CLASS_SETTINGS) {
       expect(policy[rule], `passwordPolicy.${rule}`).toBe(true);
     }
   });

@@ -4,11 +4,11 @@ import { join } from "node:path";
 import { AwsV4Signer } from "aws4fetch";
 import { build as viteBuild, resolveConfig } from "vite";
 import { describe, expect, test } from "vitest";
-import { DEV_SERVER_ORIGIN } from "../../packages/client/src/dev-server";
-import { PASSWORD_POLICY } from "../../packages/client/src/password-policy";
-import { type ClientSettings, SETTING_OUTPUTS, VITE_NAMES } from "../../packages/client/src/settings";
-import type { Evaluation } from "../harness/evaluation";
-import { apiRoutes, inComponent, ofType, single } from "../harness/graph";
+import { DEV_SERVER_ORIGIN } from "@iam-auth-api/client/dev-server";
+import { PASSWORD_POLICY } from "@iam-auth-api/client/password-policy";
+import { type ClientSettings, SETTING_OUTPUTS, VITE_NAMES } from "@iam-auth-api/client/settings";
+import type { Evaluation } from "@iam-auth-api/infra-harness/evaluation";
+import { apiRoutes, inComponent, referencing, single } from "@iam-auth-api/infra-harness/graph";
 import { STAGES, useEvaluation } from "./fixtures";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -120,9 +120,8 @@ describe.each(STAGES)("web client (%s)", (stage) => {
   });
 
   test("the site's own bucket answers no browser: CloudFront serves it", () => {
-    const assetsBuckets = ofType(app(), "aws:s3/bucket:Bucket").filter((bucket) => bucket.parent === "sst:aws:Bucket::WebAssets");
-    expect(assetsBuckets.length, "site assets buckets").toBe(1);
-    const cors = ofType(app(), "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").filter((rule) => rule.inputs.bucket === assetsBuckets[0].outputs.bucket);
+    const assetsBucket = inComponent(app(), "WebAssets", "aws:s3/bucket:Bucket");
+    const cors = referencing(app(), "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "bucket", assetsBucket.outputs.bucket);
     expect(cors, "CORS rules on the site's assets bucket").toEqual([]);
   });
 
