@@ -2,6 +2,7 @@ import { chmod, chown, copyFile, mkdir, readFile, stat, writeFile } from "node:f
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
+import { TEST_ENDPOINT_ENV } from "../src/test-settings";
 import { useWorkspace } from "./fixture";
 
 const PASSWORD = "Passw0rd!";
@@ -135,7 +136,7 @@ describe("Cognito's refusals, one line each", () => {
 describe("network failures", () => {
   test("Cognito unreachable: three attempts, then one line", async () => {
     const port = await closedPort();
-    const result = await fixture.workspace.run(["login", "known@example.com"], { input: PASSWORD, env: { IAM_API_TEST_ENDPOINT_COGNITO_IDP: `http://127.0.0.1:${port}` } });
+    const result = await fixture.workspace.run(["login", "known@example.com"], { input: PASSWORD, env: { [TEST_ENDPOINT_ENV.cognitoIdp]: `http://127.0.0.1:${port}` } });
     expect(result).toEqual({ code: 1, stdout: "", stderr: "iam-api: Could not reach Cognito (user pool) (ECONNREFUSED) after 3 attempts: check your network connection and the Region output.\n" });
   });
 

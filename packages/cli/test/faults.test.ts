@@ -5,6 +5,7 @@ import { PassThrough } from "node:stream";
 import { beforeAll, describe, expect, test } from "vitest";
 import { main } from "../src/cli";
 import type { Io } from "../src/terminal";
+import { TEST_ENDPOINT_ENV } from "../src/test-settings";
 import { useWorkspace } from "./fixture";
 
 const EMAIL = "faults@example.com";
@@ -166,7 +167,7 @@ describe("progress text on a terminal", () => {
     const outputs = join(fixture.workspace.root, "outputs.json");
     await writeFile(outputs, JSON.stringify(fixture.loopback.outputs));
     const { io, written } = terminal(`${PASSWORD}\r`);
-    const env = { ...fixture.workspace.env, IAM_API_TEST_ENDPOINT_COGNITO_IDP: `http://127.0.0.1:${port}` };
+    const env = { ...fixture.workspace.env, [TEST_ENDPOINT_ENV.cognitoIdp]: `http://127.0.0.1:${port}` };
     expect(await main(["login", EMAIL, "--outputs", outputs], env, io)).toBe(1);
     await new Promise((resolve) => setImmediate(resolve));
     expect(written.stderr).toBe(`Password for ${EMAIL}: \nSigning in…\r\u001b[Kiam-api: Could not reach Cognito (user pool) (ECONNREFUSED) after 3 attempts: check your network connection and the Region output.\n`);

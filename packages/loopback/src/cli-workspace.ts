@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { buildCli } from "@iam-auth-api/cli/build.mjs";
+import { TEST_RETRY_BASE_ENV } from "@iam-auth-api/cli/src/test-settings";
 import type { Loopback } from "./loopback";
 
 interface CliResult {
@@ -43,7 +44,7 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
     TMPDIR: temp,
     XDG_CACHE_HOME: join(home, ".cache"),
     // Backoff in milliseconds: a test of three attempts waits a few ms, not a second.
-    IAM_API_TEST_RETRY_BASE_MS: "1",
+    [TEST_RETRY_BASE_ENV]: "1",
     // No instance metadata service on a laptop: without this the SDK probes it before giving up.
     AWS_EC2_METADATA_DISABLED: "true",
     ...loopback.env,

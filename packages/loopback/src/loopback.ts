@@ -28,6 +28,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import S3rver from "s3rver";
 import { PASSWORD_POLICY } from "@iam-auth-api/client/password-policy";
 import { userPoolProviderName } from "@iam-auth-api/client/settings";
+import { TEST_ENDPOINT_ENV } from "@iam-auth-api/cli/src/test-settings";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { handler as privateHandler } from "@iam-auth-api/functions/src/private";
 import { handler as publicHandler } from "@iam-auth-api/functions/src/public";
@@ -76,6 +77,8 @@ export interface Loopback {
   federated: FederatedProviders;
   /** The `Logins` maps GetId and GetCredentialsForIdentity received, oldest first. */
   loginsReceived(): Array<Record<string, string>>;
+  /** Each double's URL, by the AWS service a client reaches it for. */
+  endpoints: Record<keyof typeof TEST_ENDPOINT_ENV, string>;
   /** The CLI's test endpoint variables pointing at these doubles. */
   env: Record<string, string>;
   requests: RecordedRequest[];
@@ -499,9 +502,11 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     response.end(answer.body);
   });
 
+  const endpoints = { cognitoIdp: cognitoIdpUrl, cognitoIdentity: cognitoIdentityUrl, s3: s3Url };
   Object.assign(loopback, {
     outputs: { Api: apiUrl, Region: REGION, UserPool: userPool, UserPoolClient: clientId, IdentityPool: identityPool, Bucket: bucket },
-    env: { IAM_API_TEST_ENDPOINT_COGNITO_IDP: cognitoIdpUrl, IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY: cognitoIdentityUrl, IAM_API_TEST_ENDPOINT_S3: s3Url },
+    endpoints,
+    env: Object.fromEntries(Object.entries(TEST_ENDPOINT_ENV).map(([service, name]) => [name, endpoints[service as keyof typeof endpoints]])),
     federated,
     loginsReceived: () => requests.filter((entry) => entry.service === "cognitoIdentity").map((entry) => JSON.parse(entry.body || "{}").Logins),
     requests,

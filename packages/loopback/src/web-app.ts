@@ -34,9 +34,9 @@ export interface WebApp {
 function viteEnv(loopback: Loopback): Record<string, string> {
   return {
     ...viteVariables(clientSettings(loopback.outputs)),
-    VITE_TEST_ENDPOINT_COGNITO_IDP: loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDP,
-    VITE_TEST_ENDPOINT_COGNITO_IDENTITY: loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY,
-    VITE_TEST_ENDPOINT_S3: loopback.env.IAM_API_TEST_ENDPOINT_S3,
+    VITE_TEST_ENDPOINT_COGNITO_IDP: loopback.endpoints.cognitoIdp,
+    VITE_TEST_ENDPOINT_COGNITO_IDENTITY: loopback.endpoints.cognitoIdentity,
+    VITE_TEST_ENDPOINT_S3: loopback.endpoints.s3,
   };
 }
 

@@ -46,7 +46,7 @@ export async function signUp(page: Page, loopback: Loopback, email: string, pass
  */
 export async function confirmedUser(loopback: Loopback, email: string, password = PASSWORD): Promise<void> {
   const call = async (operation: string, body: Record<string, unknown>) => {
-    const response = await fetch(loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDP, {
+    const response = await fetch(loopback.endpoints.cognitoIdp, {
       method: "POST",
       headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${operation}` },
       body: JSON.stringify({ ClientId: loopback.outputs.UserPoolClient, Username: email, ...body }),
@@ -120,8 +120,8 @@ export function captureSecrets(page: Page, loopback: Loopback): { tokens: string
   const captured = { tokens: [] as string[], credentials: [] as Array<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> };
   page.on("response", async (response) => {
     const url = response.url();
-    const fromIdp = url.startsWith(loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDP);
-    const fromIdentity = url.startsWith(loopback.env.IAM_API_TEST_ENDPOINT_COGNITO_IDENTITY);
+    const fromIdp = url.startsWith(loopback.endpoints.cognitoIdp);
+    const fromIdentity = url.startsWith(loopback.endpoints.cognitoIdentity);
     if ((!fromIdp && !fromIdentity) || response.request().method() !== "POST") return;
     const body = await response.json().catch(() => undefined);
     const tokens = body?.AuthenticationResult;

@@ -81,9 +81,9 @@ describe("the whole flow in Chromium", () => {
     const { accessKeyId, secretAccessKey, sessionToken } = secrets.credentials.at(-1)!;
     const s3 = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: "s3", region: loopback.outputs.Region, retries: 0 });
     const key = `${ownFilesPrefix(firstId)}diary.txt`;
-    const theirs = await s3.fetch(`${loopback.env.IAM_API_TEST_ENDPOINT_S3}/${loopback.outputs.Bucket}/${key}`);
+    const theirs = await s3.fetch(`${loopback.endpoints.s3}/${loopback.outputs.Bucket}/${key}`);
     expect(theirs.status).toBe(403);
-    const listing = await s3.fetch(`${loopback.env.IAM_API_TEST_ENDPOINT_S3}/${loopback.outputs.Bucket}?list-type=2&prefix=${encodeURIComponent(ownFilesPrefix(firstId))}`);
+    const listing = await s3.fetch(`${loopback.endpoints.s3}/${loopback.outputs.Bucket}?list-type=2&prefix=${encodeURIComponent(ownFilesPrefix(firstId))}`);
     expect(listing.status).toBe(403);
     await first.close();
     await second.close();
