@@ -21,7 +21,9 @@ function timeNode(args: string[], workspace: Workspace): Promise<number> {
     const start = performance.now();
     const child = spawn(process.execPath, args, { cwd: workspace.project, env: workspace.env, stdio: "ignore" });
     child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(performance.now() - start) : reject(new Error(`node ${args.join(" ")} exited ${code}`))));
+    child.on("exit", (code) =>
+      code === 0 ? resolve(performance.now() - start) : reject(new Error(`node ${args.join(" ")} exited ${code}`)),
+    );
   });
 }
 
@@ -64,12 +66,42 @@ export async function clientRows(runs: number): Promise<Row[]> {
     return [
       { section: "client", what: "node -e 0 (the floor, same runs)", value: node, unit: "ms" },
       { section: "client", what: "iam-api --help", value: median(help), unit: "ms" },
-      { section: "client", what: "iam-api --help ÷ node -e 0", value: median(help) / node, unit: "×", target: { max: 1.5 } },
-      { section: "client", what: "whoami, warm cache: requests", value: median(warm.requests), unit: "req", target: { max: 1 } },
-      { section: "client", what: "whoami, warm cache: wall time", value: median(warm.ms), unit: "ms", note: "includes the loopback API's own time" },
-      { section: "client", what: "whoami, warm cache ÷ node -e 0", value: median(warm.ms) / node, unit: "×", target: { max: 1.5 } },
+      {
+        section: "client",
+        what: "iam-api --help ÷ node -e 0",
+        value: median(help) / node,
+        unit: "×",
+        target: { max: 1.5 },
+      },
+      {
+        section: "client",
+        what: "whoami, warm cache: requests",
+        value: median(warm.requests),
+        unit: "req",
+        target: { max: 1 },
+      },
+      {
+        section: "client",
+        what: "whoami, warm cache: wall time",
+        value: median(warm.ms),
+        unit: "ms",
+        note: "includes the loopback API's own time",
+      },
+      {
+        section: "client",
+        what: "whoami, warm cache ÷ node -e 0",
+        value: median(warm.ms) / node,
+        unit: "×",
+        target: { max: 1.5 },
+      },
       { section: "client", what: "login + whoami, cold cache: requests", value: median(cold.requests), unit: "req" },
-      { section: "client", what: "login + whoami, cold cache: wall time", value: median(cold.ms), unit: "ms", note: "two CLI processes" },
+      {
+        section: "client",
+        what: "login + whoami, cold cache: wall time",
+        value: median(cold.ms),
+        unit: "ms",
+        note: "two CLI processes",
+      },
     ];
   } finally {
     await workspace.remove();

@@ -10,7 +10,9 @@ export function timeCommand(command: string, args: string[]): Promise<number> {
     const child = spawn(command, args, { stdio: "ignore", env: { ...process.env, CI: "true" } });
     child.on("error", reject);
     child.on("exit", (code) =>
-      code === 0 ? resolve(performance.now() - start) : reject(new Error(`${command} ${args.join(" ")} exited ${code}`)),
+      code === 0
+        ? resolve(performance.now() - start)
+        : reject(new Error(`${command} ${args.join(" ")} exited ${code}`)),
     );
   });
 }
@@ -20,11 +22,12 @@ export async function feedbackRows(runs: number): Promise<Row[]> {
     {
       section: "feedback",
       what: "offline infra evaluation, one stage",
-      value: await medianOf(runs, async () => {
-        const start = performance.now();
-        await evaluateUncached({ stage: "production" });
-        return performance.now() - start;
-      }) / 1000,
+      value:
+        (await medianOf(runs, async () => {
+          const start = performance.now();
+          await evaluateUncached({ stage: "production" });
+          return performance.now() - start;
+        })) / 1000,
       unit: "s",
       target: { max: 5 },
       note: "the real sst.config.ts under Pulumi mocks, no cache",

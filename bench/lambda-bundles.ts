@@ -57,7 +57,10 @@ function heaviestPackages(metafile: Metafile) {
       byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
     }
   }
-  return [...byPackage].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, 3);
+  return [...byPackage]
+    .map(([name, bytes]) => ({ name, bytes }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3);
 }
 
 /**
@@ -77,11 +80,16 @@ process.stdout.write(JSON.stringify({ ms: performance.now() - start, status: res
   );
   try {
     const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [probe], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+      const child = spawn(process.execPath, [probe], {
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
       let out = "";
       child.stdout.on("data", (chunk) => (out += chunk));
       child.on("error", reject);
-      child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${bundle} failed to initialise (exit ${code})`))));
+      child.on("exit", (code) =>
+        code === 0 ? resolve(out) : reject(new Error(`${bundle} failed to initialise (exit ${code})`)),
+      );
     });
     const { ms, status } = JSON.parse(stdout) as { ms: number; status: number };
     if (status >= 500) throw new Error(`${bundle} answered ${status} on its first invocation`);

@@ -22,7 +22,13 @@ const S3_BUNDLE_BYTES = 450 * 1024;
 /** A loopback S3 holding one user's files, and the environment a Lambda would have to reach it. */
 async function loopbackS3() {
   const directory = await mkdtemp(join(tmpdir(), "bench-s3-"));
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  const server = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
   const address = (await server.run()) as AddressInfo;
   const env = {
     AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${address.port}`,

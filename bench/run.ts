@@ -21,5 +21,10 @@ const handlers = apiRoutes(await evaluateUncached({ stage: "production" })).map(
   runtime: route.lambda.inputs.runtime as string,
 }));
 
-const rows = [...(await lambdaRows(handlers, RUNS)), ...(await clientRows(RUNS)), ...(await feedbackRows(RUNS)), ...(await webRows(RUNS))];
+const rows = [
+  ...(await lambdaRows(handlers, RUNS)),
+  ...(await clientRows(RUNS)),
+  ...(await feedbackRows(RUNS)),
+  ...(await webRows(RUNS)),
+];
 console.log(renderTable(rows));

@@ -21,11 +21,26 @@ function format(value: number, unit: string): string {
 export function renderTable(rows: Row[]): string {
   const cells = rows.map((row) => {
     const ok = meets(row);
-    const target = row.target ? ("max" in row.target ? `≤ ${format(row.target.max, row.unit)}` : `≥ ${format(row.target.min, row.unit)}`) : "";
-    return [row.section, row.what, format(row.value, row.unit), target, ok === undefined ? "" : ok ? "ok" : "MISS", row.note ?? ""];
+    const target = row.target
+      ? "max" in row.target
+        ? `≤ ${format(row.target.max, row.unit)}`
+        : `≥ ${format(row.target.min, row.unit)}`
+      : "";
+    return [
+      row.section,
+      row.what,
+      format(row.value, row.unit),
+      target,
+      ok === undefined ? "" : ok ? "ok" : "MISS",
+      row.note ?? "",
+    ];
   });
   const header = ["section", "measure", "median", "target", "", "note"];
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...cells.map(line)].join("\n");
 }

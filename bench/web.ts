@@ -36,13 +36,19 @@ async function amplifyV5(): Promise<string> {
   const prefix = fileURLToPath(new URL(`../.sst/bench/${AMPLIFY_V5.replace("@", "-")}`, import.meta.url));
   const entry = join(prefix, "node_modules/aws-amplify");
   if (!existsSync(join(entry, "package.json"))) {
-    execFileSync("npm", ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", AMPLIFY_V5], { stdio: "ignore" });
+    execFileSync("npm", ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", AMPLIFY_V5], {
+      stdio: "ignore",
+    });
   }
   return entry;
 }
 
 /** `vite build` of the page at `root` (its index.html), as `npm run build` in packages/web does; returns the output directory. */
-async function viteBuild(root: string, env: Record<string, string>, alias: Record<string, string> = {}): Promise<string> {
+async function viteBuild(
+  root: string,
+  env: Record<string, string>,
+  alias: Record<string, string> = {},
+): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), "iam-api-bench-web-"));
   const { build } = await import("vite");
   const { default: react } = await import("@vitejs/plugin-react");
@@ -50,7 +56,13 @@ async function viteBuild(root: string, env: Record<string, string>, alias: Recor
   Object.assign(process.env, env);
   try {
     // The app's own vite.config.ts for the app; the same React plugin, nothing else, for a baseline.
-    await build({ root, logLevel: "silent", ...(root === WEB_ROOT ? {} : { configFile: false, plugins: [react()] }), resolve: { alias }, build: { outDir, emptyOutDir: true } });
+    await build({
+      root,
+      logLevel: "silent",
+      ...(root === WEB_ROOT ? {} : { configFile: false, plugins: [react()] }),
+      resolve: { alias },
+      build: { outDir, emptyOutDir: true },
+    });
   } finally {
     for (const name of Object.keys(env)) if (saved[name] === undefined) delete process.env[name];
     Object.assign(process.env, saved);
@@ -62,7 +74,8 @@ async function viteBuild(root: string, env: Record<string, string>, alias: Recor
 async function firstLoadGzip(dist: string): Promise<number> {
   const html = await readFile(join(dist, "index.html"), "utf8");
   const assets = [...html.matchAll(/(?:src|href)="\/?([^"]+\.(?:js|css))"/g)].map((match) => match[1]!);
-  if (!assets.some((asset) => asset.endsWith(".js"))) throw new Error(`No script in ${dist}/index.html: the build changed shape, update firstLoadGzip.`);
+  if (!assets.some((asset) => asset.endsWith(".js")))
+    throw new Error(`No script in ${dist}/index.html: the build changed shape, update firstLoadGzip.`);
   let bytes = 0;
   for (const asset of new Set(assets)) bytes += gzipSync(await readFile(join(dist, asset)), { level: 9 }).length;
   return bytes;
@@ -94,12 +107,17 @@ export async function webRows(runs: number): Promise<Row[]> {
     const page = await openApp(context);
     await signUp(page, loopback, "bench@example.com");
     await signIn(page, "bench@example.com");
-    const cognitoAndApi = () => loopback.count("cognitoIdp") + loopback.count("cognitoIdentity") + loopback.count("api");
+    const cognitoAndApi = () =>
+      loopback.count("cognitoIdp") + loopback.count("cognitoIdentity") + loopback.count("api");
     for (let i = 0; i < runs; i++) {
       // A returning visitor: the session is stored, the credentials (kept in memory) are fetched again.
       const start = performance.now();
-      const answered = page.waitForResponse((response) => response.url().endsWith("/private") && response.request().method() === "GET");
-      const firstListing = page.waitForResponse((response) => response.url().endsWith("/files") && response.request().method() === "GET");
+      const answered = page.waitForResponse(
+        (response) => response.url().endsWith("/private") && response.request().method() === "GET",
+      );
+      const firstListing = page.waitForResponse(
+        (response) => response.url().endsWith("/files") && response.request().method() === "GET",
+      );
       await page.goto(PAGE_ORIGIN);
       if ((await answered).status() !== 200) throw new Error("GET /private failed after the page load.");
       firstCall.push(performance.now() - start);
@@ -108,15 +126,20 @@ export async function webRows(runs: number): Promise<Row[]> {
 
       // Warm: after an upload the page lists the files again (GET /files), with the credentials and preflight it has.
       const name = `warm-${i}.txt`;
-      await page.getByLabel("File", { exact: true }).setInputFiles({ name, mimeType: "text/plain", buffer: Buffer.from("warm") });
-      const listed = page.waitForResponse((response) => response.url().endsWith("/files") && response.request().method() === "GET");
+      await page
+        .getByLabel("File", { exact: true })
+        .setInputFiles({ name, mimeType: "text/plain", buffer: Buffer.from("warm") });
+      const listed = page.waitForResponse(
+        (response) => response.url().endsWith("/files") && response.request().method() === "GET",
+      );
       const before = cognitoAndApi();
       await page.getByRole("button", { name: "Upload", exact: true }).click();
       await listed;
       await page.getByRole("button", { name: `Download ${name}`, exact: true }).waitFor();
       warmRequests.push(cognitoAndApi() - before);
     }
-    if (loopback.corsRefusals.length) throw new Error(`The API or bucket double refused a preflight: ${JSON.stringify(loopback.corsRefusals[0])}`);
+    if (loopback.corsRefusals.length)
+      throw new Error(`The API or bucket double refused a preflight: ${JSON.stringify(loopback.corsRefusals[0])}`);
     await context.close();
   } finally {
     await web.stop();
@@ -124,11 +147,36 @@ export async function webRows(runs: number): Promise<Row[]> {
 
   return [
     { section: "web", what: "first-load JS+CSS, gzip: the app", value: app / KB, unit: "KB" },
-    { section: "web", what: "baseline: Amplify v6 sign-in + REST + storage + React", value: v6 / KB, unit: "KB", note: "bench/web-baselines/amplify-v6" },
+    {
+      section: "web",
+      what: "baseline: Amplify v6 sign-in + REST + storage + React",
+      value: v6 / KB,
+      unit: "KB",
+      note: "bench/web-baselines/amplify-v6",
+    },
     { section: "web", what: "the app ÷ Amplify v6 baseline", value: app / v6, unit: "×", target: { max: 1.15 } },
-    { section: "web", what: "the guide's Amplify v5 app", value: v5 / KB, unit: "KB", note: "bench/web-baselines/amplify-v5" },
+    {
+      section: "web",
+      what: "the guide's Amplify v5 app",
+      value: v5 / KB,
+      unit: "KB",
+      note: "bench/web-baselines/amplify-v5",
+    },
     { section: "web", what: "the app ÷ the guide's Amplify v5 app", value: app / v5, unit: "×", target: { max: 1 } },
-    { section: "web", what: "page load → GET /private answered", value: median(firstCall), unit: "ms", note: "Chromium, stored session, loopback" },
-    { section: "web", what: "warm signed call (GET /files): requests", value: median(warmRequests), unit: "req", target: { max: 1 }, note: "Cognito + API requests" },
+    {
+      section: "web",
+      what: "page load → GET /private answered",
+      value: median(firstCall),
+      unit: "ms",
+      note: "Chromium, stored session, loopback",
+    },
+    {
+      section: "web",
+      what: "warm signed call (GET /files): requests",
+      value: median(warmRequests),
+      unit: "req",
+      target: { max: 1 },
+      note: "Cognito + API requests",
+    },
   ];
 }

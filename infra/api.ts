@@ -33,7 +33,10 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
           role: (role) => {
             // SST 4.17.1 lets the whole account assume every Lambda role, even outside `sst dev`
             // (function.ts tests `!dev` on an Output, which is never falsy). Deployed roles trust Lambda alone.
-            if (!$dev) role.assumeRolePolicy = JSON.stringify(aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }));
+            if (!$dev)
+              role.assumeRolePolicy = JSON.stringify(
+                aws.iam.assumeRolePolicyForPrincipal({ Service: "lambda.amazonaws.com" }),
+              );
             // SST 4.17.1 attaches AWSLambdaBasicExecutionRole: logs:CreateLogGroup, CreateLogStream and
             // PutLogEvents on every log group in the account, the API's access log included. Each
             // route's Lambda writes to its own group instead (`writeOwnLogsOnly` below).
@@ -68,7 +71,9 @@ function writeOwnLogsOnly(route: ReturnType<typeof api.route>, name: string) {
         {
           role: fn.nodes.role.name,
           policy: aws.iam.getPolicyDocumentOutput({
-            statements: [{ actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [$interpolate`${logGroup.arn}:*`] }],
+            statements: [
+              { actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [$interpolate`${logGroup.arn}:*`] },
+            ],
           }).json,
         },
         // Not a child of the Function or the Api: SST 4.17.1 requires its components' children to

@@ -25,15 +25,22 @@ function sesEmail() {
   if (!from) throw halfConfigured("SES email", IDENTITY, FROM, fix);
   const identity = IDENTITY_ARN.exec(identityArn)?.[1]?.toLowerCase();
   if (!identity) {
-    throw new Error(`${IDENTITY} "${identityArn}" is not an SES identity ARN: copy it from the SES console, e.g. arn:aws:ses:us-east-1:123456789012:identity/example.com.`);
+    throw new Error(
+      `${IDENTITY} "${identityArn}" is not an SES identity ARN: copy it from the SES console, e.g. arn:aws:ses:us-east-1:123456789012:identity/example.com.`,
+    );
   }
   const address = addressOf(from);
-  if (!address) throw new Error(`${FROM} "${from}" is not an email address: use me@example.com or "Example <me@example.com>".`);
+  if (!address)
+    throw new Error(`${FROM} "${from}" is not an email address: use me@example.com or "Example <me@example.com>".`);
   // SES sends only from what the identity verified: that address, or any address at that domain or its subdomains.
   const domain = address.slice(address.indexOf("@") + 1);
-  const covered = identity.includes("@") ? address === identity : domain === identity || domain.endsWith(`.${identity}`);
+  const covered = identity.includes("@")
+    ? address === identity
+    : domain === identity || domain.endsWith(`.${identity}`);
   if (!covered) {
-    throw new Error(`${FROM} "${from}" is not covered by the SES identity ${identity}: send from that identity's address or domain, or set ${IDENTITY} to the identity that verified ${address}.`);
+    throw new Error(
+      `${FROM} "${from}" is not covered by the SES identity ${identity}: send from that identity's address or domain, or set ${IDENTITY} to the identity that verified ${address}.`,
+    );
   }
   return { emailSendingAccount: "DEVELOPER", fromEmailAddress: from, sourceArn: identityArn };
 }

@@ -21,10 +21,20 @@ function twitterLogin(): Record<string, $util.Output<string>> {
   const hasSecret = process.env[`SST_SECRET_${TWITTER_SECRET}`] !== undefined;
   if (!consumerKey && !hasSecret) return {};
   if (!consumerKey) {
-    throw halfConfigured("Twitter sign-in", `the secret ${TWITTER_SECRET}`, "TWITTER_CONSUMER_KEY", `Set TWITTER_CONSUMER_KEY in .env.${$app.stage}, or run \`npx sst secret remove ${TWITTER_SECRET} --stage ${$app.stage}\`.`);
+    throw halfConfigured(
+      "Twitter sign-in",
+      `the secret ${TWITTER_SECRET}`,
+      "TWITTER_CONSUMER_KEY",
+      `Set TWITTER_CONSUMER_KEY in .env.${$app.stage}, or run \`npx sst secret remove ${TWITTER_SECRET} --stage ${$app.stage}\`.`,
+    );
   }
   if (!hasSecret) {
-    throw halfConfigured("Twitter sign-in", "TWITTER_CONSUMER_KEY", `the secret ${TWITTER_SECRET}`, `Run \`npx sst secret set ${TWITTER_SECRET} <consumer secret> --stage ${$app.stage}\`.`);
+    throw halfConfigured(
+      "Twitter sign-in",
+      "TWITTER_CONSUMER_KEY",
+      `the secret ${TWITTER_SECRET}`,
+      `Run \`npx sst secret set ${TWITTER_SECRET} <consumer secret> --stage ${$app.stage}\`.`,
+    );
   }
   const consumerSecret = new sst.Secret(TWITTER_SECRET);
   // Cognito's format for Twitter: consumer key and secret joined by a semicolon.
@@ -33,7 +43,10 @@ function twitterLogin(): Record<string, $util.Output<string>> {
 
 function auth0Domain(value: string): string {
   const domain = auth0ProviderName(value);
-  if (!domain) throw new Error(`AUTH0_DOMAIN "${value}" is not a domain: set it to your Auth0 tenant's domain, e.g. my-tenant.us.auth0.com.`);
+  if (!domain)
+    throw new Error(
+      `AUTH0_DOMAIN "${value}" is not a domain: set it to your Auth0 tenant's domain, e.g. my-tenant.us.auth0.com.`,
+    );
   return domain;
 }
 
@@ -41,8 +54,15 @@ function auth0Provider(): aws.iam.OpenIdConnectProvider | undefined {
   const domain = setting("AUTH0_DOMAIN");
   const clientId = setting("AUTH0_CLIENT_ID");
   if (!domain && !clientId) return undefined;
-  if (!domain) throw halfConfigured("Auth0 sign-in", "AUTH0_CLIENT_ID", "AUTH0_DOMAIN", `Set AUTH0_DOMAIN in .env.${$app.stage}.`);
-  if (!clientId) throw halfConfigured("Auth0 sign-in", "AUTH0_DOMAIN", "AUTH0_CLIENT_ID", `Set AUTH0_CLIENT_ID in .env.${$app.stage}.`);
+  if (!domain)
+    throw halfConfigured("Auth0 sign-in", "AUTH0_CLIENT_ID", "AUTH0_DOMAIN", `Set AUTH0_DOMAIN in .env.${$app.stage}.`);
+  if (!clientId)
+    throw halfConfigured(
+      "Auth0 sign-in",
+      "AUTH0_DOMAIN",
+      "AUTH0_CLIENT_ID",
+      `Set AUTH0_CLIENT_ID in .env.${$app.stage}.`,
+    );
   // The identity pool trusts id_tokens this issuer signs for this client id, and no others.
   // Its Logins key is this URL without `https://`: the bare domain, no trailing slash.
   return new aws.iam.OpenIdConnectProvider("Auth0", {

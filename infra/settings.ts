@@ -8,5 +8,7 @@ export function setting(name: string): string | undefined {
 
 /** The one-line error for a feature whose settings come in a set and only part of it is there. */
 export function halfConfigured(feature: string, has: string, missing: string, fix: string): Error {
-  return new Error(`${feature} is half-configured for stage "${$app.stage}": ${has} is set but ${missing} is not. ${fix}`);
+  return new Error(
+    `${feature} is half-configured for stage "${$app.stage}": ${has} is set but ${missing} is not. ${fix}`,
+  );
 }

@@ -9,21 +9,33 @@ import { childrenOf, rolePoliciesOf } from "@iam-auth-api/infra-harness/graph";
 import { ACCOUNT_ID, REGION } from "@iam-auth-api/infra-harness/mocks";
 import { AWS_MANAGED_POLICIES } from "@iam-auth-api/infra-harness/managed-policies";
 import type { PolicyDocument } from "@iam-auth-api/infra-harness/policies";
-import { findings, PASSWORD_CLASS_SETTINGS, PUBLIC_ACCESS_BLOCK_SETTINGS, RULES, warnings } from "@iam-auth-api/infra-harness/rules";
+import {
+  findings,
+  PASSWORD_CLASS_SETTINGS,
+  PUBLIC_ACCESS_BLOCK_SETTINGS,
+  RULES,
+  warnings,
+} from "@iam-auth-api/infra-harness/rules";
 
 /** Resources SST registers for its own bookkeeping: nothing is created in AWS for them. */
 const BOOKKEEPING = new Set(["pulumi:pulumi:Stack", "sst:sst:LinkRef"]);
 
 /** An ARN or id as the reader knows it: the name of the resource it points at, when it is in the plan. */
 function nameOf(evaluation: Evaluation, value: string): string {
-  const target = evaluation.resources.find((resource) => resource.outputs.arn === value || resource.outputs.id === value);
+  const target = evaluation.resources.find(
+    (resource) => resource.outputs.arn === value || resource.outputs.id === value,
+  );
   if (target) return target.name;
   // `bucket-arn/key` for objects, `log-group-arn:*` for a log group's streams.
   const within = evaluation.resources.find(
-    (resource) => resource.outputs.arn && (value.startsWith(`${resource.outputs.arn}/`) || value.startsWith(`${resource.outputs.arn}:`)),
+    (resource) =>
+      resource.outputs.arn &&
+      (value.startsWith(`${resource.outputs.arn}/`) || value.startsWith(`${resource.outputs.arn}:`)),
   );
   if (within) return `${within.name}${value.slice(within.outputs.arn.length)}`;
-  const api = evaluation.resources.find((resource) => resource.outputs.executionArn && value.startsWith(resource.outputs.executionArn));
+  const api = evaluation.resources.find(
+    (resource) => resource.outputs.executionArn && value.startsWith(resource.outputs.executionArn),
+  );
   return api ? `${api.name}${value.slice(api.outputs.executionArn.length)}` : value;
 }
 
@@ -31,7 +43,10 @@ function conditions(evaluation: Evaluation, condition: Record<string, Record<str
   if (!condition) return "";
   const parts = Object.entries(condition).flatMap(([test, variables]) =>
     Object.entries(variables).map(
-      ([variable, values]) => `${variable} ${test} ${asList(values).map((value) => nameOf(evaluation, String(value))).join(" | ")}`,
+      ([variable, values]) =>
+        `${variable} ${test} ${asList(values)
+          .map((value) => nameOf(evaluation, String(value)))
+          .join(" | ")}`,
     ),
   );
   return ` if ${parts.join(" and ")}`;
@@ -48,7 +63,9 @@ function principals(principal: unknown): string {
 function statements(evaluation: Evaluation, policy: string | PolicyDocument, indent: string): string[] {
   return asList((typeof policy === "string" ? JSON.parse(policy) : policy).Statement).map((statement: any) => {
     const actions = asList(statement.Action ?? statement.NotAction).join(", ");
-    const resources = asList(statement.Resource).map((resource) => nameOf(evaluation, String(resource))).join(", ");
+    const resources = asList(statement.Resource)
+      .map((resource) => nameOf(evaluation, String(resource)))
+      .join(", ");
     const who = statement.Principal ? ` for ${principals(statement.Principal)}` : "";
     const on = resources ? ` on ${resources}` : "";
     return `${indent}${statement.Effect} ${statement.NotAction ? "all but " : ""}${actions}${who}${on}${conditions(evaluation, statement.Condition)}`;
@@ -58,18 +75,26 @@ function statements(evaluation: Evaluation, policy: string | PolicyDocument, ind
 /** `abort-incomplete-multipart-uploads (whole bucket): abort incomplete multipart uploads after 1 day`. */
 function lifecycleRule(rule: Record<string, any>): string {
   const actions = [
-    rule.abortIncompleteMultipartUpload && `abort incomplete multipart uploads after ${rule.abortIncompleteMultipartUpload.daysAfterInitiation} day(s)`,
+    rule.abortIncompleteMultipartUpload &&
+      `abort incomplete multipart uploads after ${rule.abortIncompleteMultipartUpload.daysAfterInitiation} day(s)`,
     rule.expiration?.days && `expire objects after ${rule.expiration.days} day(s)`,
     rule.expiration?.expiredObjectDeleteMarker && "remove delete markers with no versions left",
-    rule.noncurrentVersionExpiration && `delete noncurrent versions after ${rule.noncurrentVersionExpiration.noncurrentDays} day(s)`,
-    ...asList(rule.transitions).map((transition: any) => `move to ${transition.storageClass} after ${transition.days} day(s)`),
+    rule.noncurrentVersionExpiration &&
+      `delete noncurrent versions after ${rule.noncurrentVersionExpiration.noncurrentDays} day(s)`,
+    ...asList(rule.transitions).map(
+      (transition: any) => `move to ${transition.storageClass} after ${transition.days} day(s)`,
+    ),
   ].filter(Boolean);
-  const scope = rule.filter?.prefix ?? rule.prefix ? `prefix ${rule.filter?.prefix ?? rule.prefix}` : "whole bucket";
+  const scope = (rule.filter?.prefix ?? rule.prefix) ? `prefix ${rule.filter?.prefix ?? rule.prefix}` : "whole bucket";
   return `${rule.id} (${scope}${rule.status === "Enabled" ? "" : `, ${rule.status}`}): ${actions.join("; ") || "no action"}`;
 }
 
 /** The settings that matter for review, per resource type; one header line plus detail lines. */
-function settings(evaluation: Evaluation, resource: PlannedResource, indent: string): { summary: string; details: string[] } {
+function settings(
+  evaluation: Evaluation,
+  resource: PlannedResource,
+  indent: string,
+): { summary: string; details: string[] } {
   const inputs = resource.inputs;
   switch (resource.type) {
     case "aws:apigatewayv2/api:Api": {
@@ -85,7 +110,9 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
       // SST names a static site's build `<site>Builder`.
       const site = evaluation.siteBuilds.find((build) => `${build.name}Builder` === resource.name);
       return {
-        summary: site ? `build: ${site.command} in ${site.path}, uploads ${site.path}/${site.output}` : `${inputs.create}`,
+        summary: site
+          ? `build: ${site.command} in ${site.path}, uploads ${site.path}/${site.output}`
+          : `${inputs.create}`,
         details: Object.entries(inputs.environment ?? {}).map(([name, value]) => `${indent}env ${name}=${value}`),
       };
     }
@@ -111,8 +138,12 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
         summary: `managed ${managed.map((arn) => arn.split("/").pop()).join(", ") || "none"}`,
         details: [
           ...statements(evaluation, inputs.assumeRolePolicy, `${indent}trust: `),
-          ...asList(inputs.inlinePolicies).flatMap((entry: any) => statements(evaluation, entry.policy, `${indent}grant: `)),
-          ...rolePolicies.flatMap((rolePolicy) => statements(evaluation, rolePolicy.inputs.policy, `${indent}grant (${rolePolicy.name}): `)),
+          ...asList(inputs.inlinePolicies).flatMap((entry: any) =>
+            statements(evaluation, entry.policy, `${indent}grant: `),
+          ),
+          ...rolePolicies.flatMap((rolePolicy) =>
+            statements(evaluation, rolePolicy.inputs.policy, `${indent}grant (${rolePolicy.name}): `),
+          ),
           // What a managed policy allows is in its document, not its name.
           ...managed.flatMap((arn) => {
             const document = AWS_MANAGED_POLICIES[arn];
@@ -123,11 +154,20 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
       };
     }
     case "aws:iam/rolePolicy:RolePolicy":
-      return { summary: `on role ${nameOf(evaluation, inputs.role)}`, details: statements(evaluation, inputs.policy, `${indent}`) };
+      return {
+        summary: `on role ${nameOf(evaluation, inputs.role)}`,
+        details: statements(evaluation, inputs.policy, `${indent}`),
+      };
     case "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
-      return { summary: `on ${nameOf(evaluation, inputs.bucket)}`, details: asList(inputs.rules).map((rule: any) => `${indent}${lifecycleRule(rule)}`) };
+      return {
+        summary: `on ${nameOf(evaluation, inputs.bucket)}`,
+        details: asList(inputs.rules).map((rule: any) => `${indent}${lifecycleRule(rule)}`),
+      };
     case "aws:s3/bucketPolicy:BucketPolicy":
-      return { summary: `on ${nameOf(evaluation, inputs.bucket)}`, details: statements(evaluation, inputs.policy, `${indent}`) };
+      return {
+        summary: `on ${nameOf(evaluation, inputs.bucket)}`,
+        details: statements(evaluation, inputs.policy, `${indent}`),
+      };
     case "aws:s3/bucket:Bucket":
       return { summary: `${inputs.bucket} · forceDestroy ${inputs.forceDestroy}`, details: [] };
     case "aws:s3/bucketVersioning:BucketVersioning":
@@ -135,7 +175,10 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
     case "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
       const on = PUBLIC_ACCESS_BLOCK_SETTINGS.filter((setting) => inputs[setting]);
       const all = PUBLIC_ACCESS_BLOCK_SETTINGS.length;
-      return { summary: `${on.length}/${all} on${on.length < all ? ` (${on.join(", ") || "none"})` : ""}`, details: [] };
+      return {
+        summary: `${on.length}/${all} on${on.length < all ? ` (${on.join(", ") || "none"})` : ""}`,
+        details: [],
+      };
     }
     case "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration":
       return {
@@ -152,7 +195,10 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
         .map((setting) => setting.slice("require".length))
         .join("+");
       const email = inputs.emailConfiguration ?? {};
-      const sender = email.emailSendingAccount === "DEVELOPER" ? `SES ${email.fromEmailAddress} via ${email.sourceArn}` : `${email.emailSendingAccount ?? "COGNITO_DEFAULT"} (Cognito's daily quota)`;
+      const sender =
+        email.emailSendingAccount === "DEVELOPER"
+          ? `SES ${email.fromEmailAddress} via ${email.sourceArn}`
+          : `${email.emailSendingAccount ?? "COGNITO_DEFAULT"} (Cognito's daily quota)`;
       return {
         summary: `usernames ${asList(inputs.usernameAttributes).join(",")} · passwords ≥${policy.minimumLength} ${classes} · deletion protection ${inputs.deletionProtection} · email ${sender}`,
         details: [],
@@ -188,17 +234,28 @@ function settings(evaluation: Evaluation, resource: PlannedResource, indent: str
   return { summary: "", details: [] };
 }
 
-function render(evaluation: Evaluation, resource: PlannedResource, prefix: string, last: boolean, top: boolean): string[] {
+function render(
+  evaluation: Evaluation,
+  resource: PlannedResource,
+  prefix: string,
+  last: boolean,
+  top: boolean,
+): string[] {
   const branch = top ? "" : last ? "└─ " : "├─ ";
   const childPrefix = top ? "" : prefix + (last ? "   " : "│  ");
-  const flags = [resource.options.retainOnDelete && "retained on removal", resource.options.protect && "protected"].filter(Boolean);
+  const flags = [
+    resource.options.retainOnDelete && "retained on removal",
+    resource.options.protect && "protected",
+  ].filter(Boolean);
   const { summary, details } = settings(evaluation, resource, `${childPrefix}   `);
   const lines = [
     `${prefix}${branch}${resource.name}  (${resource.type})${summary ? `  ${summary}` : ""}${flags.length ? `  [${flags.join(", ")}]` : ""}`,
     ...details,
   ];
   const children = childrenOf(evaluation, resource).filter((child) => !BOOKKEEPING.has(child.type));
-  children.forEach((child, index) => lines.push(...render(evaluation, child, childPrefix, index === children.length - 1, false)));
+  children.forEach((child, index) =>
+    lines.push(...render(evaluation, child, childPrefix, index === children.length - 1, false)),
+  );
   return lines;
 }
 
@@ -207,7 +264,9 @@ function report(evaluation: Evaluation): string {
   const roots = evaluation.resources.filter((resource) => !resource.parent && !BOOKKEEPING.has(resource.type));
   const found = findings(evaluation);
   const advised = warnings(evaluation);
-  const awsResources = evaluation.resources.filter((resource) => resource.custom && resource.type.startsWith("aws:")).length;
+  const awsResources = evaluation.resources.filter(
+    (resource) => resource.custom && resource.type.startsWith("aws:"),
+  ).length;
   return [
     `${app.name} · stage ${app.stage} · removal ${app.removal}${app.protect ? " · protected from sst remove" : ""} · ${awsResources} AWS resources`,
     `Evaluated offline under Pulumi mocks (account ${ACCOUNT_ID}, ${REGION}): ids, ARNs and name suffixes are placeholders.`,
@@ -219,19 +278,32 @@ function report(evaluation: Evaluation): string {
       .map(([name, value]) => `  ${name}: ${value}`),
     "",
     `Security rules (${RULES.map((rule) => (rule.follows ? `${rule.id} ~ ${rule.follows}` : rule.id)).join(", ")})`,
-    ...(found.length ? found.map((finding) => `  ✗ ${finding.rule}: ${finding.resource} ${finding.message}`) : ["  ✓ no findings"]),
-    ...(advised.length ? ["", "Warnings (the stage deploys, but look first)", ...advised.map((warning) => `  ⚠ ${warning.rule}: ${warning.resource} ${warning.message}`)] : []),
+    ...(found.length
+      ? found.map((finding) => `  ✗ ${finding.rule}: ${finding.resource} ${finding.message}`)
+      : ["  ✓ no findings"]),
+    ...(advised.length
+      ? [
+          "",
+          "Warnings (the stage deploys, but look first)",
+          ...advised.map((warning) => `  ⚠ ${warning.rule}: ${warning.resource} ${warning.message}`),
+        ]
+      : []),
   ].join("\n");
 }
 
 /** Stage settings as `sst` loads them: `.env`, then `.env.<stage>` over it. */
 function stageSettings(stage: string): Record<string, string> {
-  return Object.assign({}, ...[".env", `.env.${stage}`].filter(existsSync).map((file) => parseEnv(readFileSync(file, "utf8"))));
+  return Object.assign(
+    {},
+    ...[".env", `.env.${stage}`].filter(existsSync).map((file) => parseEnv(readFileSync(file, "utf8"))),
+  );
 }
 
 const { values } = parseArgs({ options: { stage: { type: "string" }, secret: { type: "string", multiple: true } } });
 if (!values.stage) {
-  console.error("Usage: npm run plan -- --stage <stage> [--secret <name>]…  (--secret: a secret `sst secret set` holds for the stage)");
+  console.error(
+    "Usage: npm run plan -- --stage <stage> [--secret <name>]…  (--secret: a secret `sst secret set` holds for the stage)",
+  );
   process.exit(2);
 }
 const evaluation = await evaluate({
@@ -245,4 +317,3 @@ const evaluation = await evaluate({
 });
 console.log(report(evaluation));
 process.exit(findings(evaluation).length ? 1 : 0);
-

@@ -7,7 +7,9 @@ import { createRequire } from "node:module";
 try {
   createRequire(import.meta.url).resolve("esbuild");
 } catch {
-  console.log("prepare: esbuild is not installed (a production-only install), so the iam-api CLI is not built; `npm install` builds it.");
+  console.log(
+    "prepare: esbuild is not installed (a production-only install), so the iam-api CLI is not built; `npm install` builds it.",
+  );
   process.exit(0);
 }
 // npm sets npm_execpath while it runs a script: the same npm, without relying on PATH or a shell.

@@ -40,16 +40,27 @@ const builtinsWithoutNamespaces = {
     // The code every command runs: ours, commander's and aws4fetch's. The SDK's, loaded only by
     // commands that talk to Cognito or S3, keeps its ESM imports.
     build.onResolve({ filter: builtinPattern }, (args) =>
-      WARM_PATH_IMPORTERS.test(args.importer) ? { path: args.path.replace(/^(node:)?/, "node:"), namespace: "builtin" } : undefined,
+      WARM_PATH_IMPORTERS.test(args.importer)
+        ? { path: args.path.replace(/^(node:)?/, "node:"), namespace: "builtin" }
+        : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => {
       const load = `process.getBuiltinModule(${JSON.stringify(args.path)})`;
       if (LOADED_ON_FIRST_USE.has(args.path)) {
-        return { contents: `let loaded;\nexport default new Proxy({}, { get: (_, key) => (loaded ??= ${load})[key] });`, loader: "js" };
+        return {
+          contents: `let loaded;\nexport default new Proxy({}, { get: (_, key) => (loaded ??= ${load})[key] });`,
+          loader: "js",
+        };
       }
       const exports = process.getBuiltinModule(args.path);
-      const plain = Object.keys(exports).filter((key) => /^[A-Za-z_$][\w$]*$/.test(key) && key !== "default" && !Object.getOwnPropertyDescriptor(exports, key)?.get);
-      return { contents: `const builtin = ${load};\nexport default builtin;\nexport const { ${plain.join(", ")} } = builtin;`, loader: "js" };
+      const plain = Object.keys(exports).filter(
+        (key) =>
+          /^[A-Za-z_$][\w$]*$/.test(key) && key !== "default" && !Object.getOwnPropertyDescriptor(exports, key)?.get,
+      );
+      return {
+        contents: `const builtin = ${load};\nexport default builtin;\nexport const { ${plain.join(", ")} } = builtin;`,
+        loader: "js",
+      };
     });
   },
 };

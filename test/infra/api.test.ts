@@ -25,8 +25,12 @@ describe.each(STAGES)("HTTP API (%s)", (stage) => {
 
   test("every other route requires SigV4 (authorizationType AWS_IAM)", () => {
     const privateRoutes = apiRoutes(app()).filter((route) => route.routeKey !== PUBLIC_ROUTE);
-    expect(privateRoutes.map((route) => route.routeKey).sort(), "private routes").toEqual(["GET /files", "GET /private"]);
-    for (const route of privateRoutes) expect(route.authorizationType, `${route.routeKey} authorizationType`).toBe("AWS_IAM");
+    expect(privateRoutes.map((route) => route.routeKey).sort(), "private routes").toEqual([
+      "GET /files",
+      "GET /private",
+    ]);
+    for (const route of privateRoutes)
+      expect(route.authorizationType, `${route.routeKey} authorizationType`).toBe("AWS_IAM");
   });
 
   test("every route's handler is a function exported by a file on disk", async () => {
@@ -77,7 +81,10 @@ describe.each(STAGES)("HTTP API (%s)", (stage) => {
         const group = ownLogGroup(lambda);
         expect(group, `${routeKey} Lambda's own log group`).toBeDefined();
         for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {
-          expect(decideForRole(app(), role, { action, resource: stream(group!.outputs.arn) }), `${routeKey} ${action} into its own group`).toBe("Allowed");
+          expect(
+            decideForRole(app(), role, { action, resource: stream(group!.outputs.arn) }),
+            `${routeKey} ${action} into its own group`,
+          ).toBe("Allowed");
         }
       }
     });
@@ -85,34 +92,55 @@ describe.each(STAGES)("HTTP API (%s)", (stage) => {
     test("no route's Lambda may write to the API's access log, another route's group, or any other", () => {
       const others = (lambda: PlannedResource) => [
         accessLog().outputs.arn,
-        ...apiRoutes(app()).map((route) => ownLogGroup(route.lambda)!.outputs.arn).filter((arn) => arn !== ownLogGroup(lambda)!.outputs.arn),
+        ...apiRoutes(app())
+          .map((route) => ownLogGroup(route.lambda)!.outputs.arn)
+          .filter((arn) => arn !== ownLogGroup(lambda)!.outputs.arn),
         `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:/aws/lambda/another-app`,
       ];
       for (const { routeKey, lambda, role } of apiRoutes(app())) {
         for (const groupArn of others(lambda)) {
           for (const action of ["logs:CreateLogStream", "logs:PutLogEvents"]) {
-            expect(decideForRole(app(), role, { action, resource: stream(groupArn) }), `${routeKey} ${action} into ${groupArn}`).not.toBe("Allowed");
+            expect(
+              decideForRole(app(), role, { action, resource: stream(groupArn) }),
+              `${routeKey} ${action} into ${groupArn}`,
+            ).not.toBe("Allowed");
           }
-          expect(decideForRole(app(), role, { action: "logs:CreateLogGroup", resource: groupArn }), `${routeKey} logs:CreateLogGroup`).not.toBe("Allowed");
+          expect(
+            decideForRole(app(), role, { action: "logs:CreateLogGroup", resource: groupArn }),
+            `${routeKey} logs:CreateLogGroup`,
+          ).not.toBe("Allowed");
         }
       }
     });
 
     test("Lambda roles carry no AWS managed policy (SST's AWSLambdaBasicExecutionRole is replaced)", () => {
       for (const { routeKey, role } of apiRoutes(app())) {
-        const managed = identityPolicies(app(), role).map(({ name }) => name).filter(isAwsManaged);
+        const managed = identityPolicies(app(), role)
+          .map(({ name }) => name)
+          .filter(isAwsManaged);
         expect(managed, `${routeKey} Lambda role's AWS managed policies`).toEqual([]);
       }
     });
   });
 
   test("Lambda roles trust the Lambda service and no one in the account", async () => {
-    const mayAssumeAnyRole = [{ name: "admin", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] } }];
+    const mayAssumeAnyRole = [
+      {
+        name: "admin",
+        policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }] },
+      },
+    ];
     for (const { routeKey, role } of apiRoutes(app())) {
       const trust = JSON.parse(role.inputs.assumeRolePolicy);
       const assume = (principal: string, policies: typeof mayAssumeAnyRole) =>
-        decideWithResourcePolicy(principal, policies, { action: "sts:AssumeRole", resource: role.outputs.arn, resourcePolicy: trust });
-      expect(await assume("lambda.amazonaws.com", []), `${routeKey} role assumed by lambda.amazonaws.com`).toBe("Allowed");
+        decideWithResourcePolicy(principal, policies, {
+          action: "sts:AssumeRole",
+          resource: role.outputs.arn,
+          resourcePolicy: trust,
+        });
+      expect(await assume("lambda.amazonaws.com", []), `${routeKey} role assumed by lambda.amazonaws.com`).toBe(
+        "Allowed",
+      );
       expect(
         await assume("arn:aws:iam::123456789012:user/admin", mayAssumeAnyRole),
         `${routeKey} role assumed by an IAM user of the account allowed sts:AssumeRole on *`,

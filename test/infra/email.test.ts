@@ -31,18 +31,37 @@ describe("user pool email, no SES settings", () => {
   const production = useEvaluation({ stage: "production" });
 
   test("production still deploys, with Cognito's own sender", () => {
-    expect(single(production(), "aws:cognito/userPool:UserPool").inputs.emailConfiguration?.emailSendingAccount, "emailSendingAccount").toBe("COGNITO_DEFAULT");
+    expect(
+      single(production(), "aws:cognito/userPool:UserPool").inputs.emailConfiguration?.emailSendingAccount,
+      "emailSendingAccount",
+    ).toBe("COGNITO_DEFAULT");
   });
 });
 
 describe("SES settings that cannot work fail the deploy with one line naming the fix", () => {
   test.each([
-    ["a from-address without the identity", { SES_FROM_ADDRESS: SES.SES_FROM_ADDRESS }, "SES_FROM_ADDRESS is set but SES_IDENTITY_ARN is not. Set both in .env.prod"],
-    ["an identity without a from-address", { SES_IDENTITY_ARN: SES.SES_IDENTITY_ARN }, "SES_IDENTITY_ARN is set but SES_FROM_ADDRESS is not. Set both in .env.prod"],
-    ["an address the identity does not cover", { ...SES, SES_FROM_ADDRESS: "no-reply@example.org" }, "is not covered by the SES identity example.com"],
-  ])("%s", async (_, env, message) => {
-    const failure = evaluate({ stage: "prod", env });
-    await expect(failure, "evaluation").rejects.toThrow(message);
-    await expect(failure, "one line").rejects.toThrow(/^[^\n]+$/);
-  }, 120_000);
+    [
+      "a from-address without the identity",
+      { SES_FROM_ADDRESS: SES.SES_FROM_ADDRESS },
+      "SES_FROM_ADDRESS is set but SES_IDENTITY_ARN is not. Set both in .env.prod",
+    ],
+    [
+      "an identity without a from-address",
+      { SES_IDENTITY_ARN: SES.SES_IDENTITY_ARN },
+      "SES_IDENTITY_ARN is set but SES_FROM_ADDRESS is not. Set both in .env.prod",
+    ],
+    [
+      "an address the identity does not cover",
+      { ...SES, SES_FROM_ADDRESS: "no-reply@example.org" },
+      "is not covered by the SES identity example.com",
+    ],
+  ])(
+    "%s",
+    async (_, env, message) => {
+      const failure = evaluate({ stage: "prod", env });
+      await expect(failure, "evaluation").rejects.toThrow(message);
+      await expect(failure, "one line").rejects.toThrow(/^[^\n]+$/);
+    },
+    120_000,
+  );
 });

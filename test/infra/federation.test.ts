@@ -45,7 +45,9 @@ describe("identity pool federation, every provider configured (dev)", () => {
     const oidc = single(app(), "aws:iam/openIdConnectProvider:OpenIdConnectProvider");
     expect(oidc.inputs.url, "OIDC provider url").toBe("https://my-tenant.us.auth0.com");
     expect(oidc.inputs.clientIdLists, "OIDC provider client ids").toEqual(["auth0ClientId123"]);
-    expect(identityPool(app()).inputs.openidConnectProviderArns, "openidConnectProviderArns").toEqual([oidc.outputs.arn]);
+    expect(identityPool(app()).inputs.openidConnectProviderArns, "openidConnectProviderArns").toEqual([
+      oidc.outputs.arn,
+    ]);
   });
 
   test("Auth0's issuer, its IAM provider URL and the Logins key agree", () => {
@@ -85,11 +87,14 @@ describe("identity pool federation, every provider configured (dev)", () => {
         [inComponent(evaluation, "Uploads", "aws:s3/bucket:Bucket").outputs.arn, "<bucket>"],
         [single(evaluation, "aws:apigatewayv2/api:Api").outputs.executionArn, "<api>"],
         [identityPool(evaluation).outputs.id, "<identity pool>"],
-      ]) text = text.split(resource).join(placeholder);
+      ])
+        text = text.split(resource).join(placeholder);
       return JSON.parse(text);
     };
-    const policies = (evaluation: Evaluation) => normalised(evaluation, identityPolicies(evaluation, authenticatedRole(evaluation)));
-    const trust = (evaluation: Evaluation) => normalised(evaluation, JSON.parse(authenticatedRole(evaluation).inputs.assumeRolePolicy));
+    const policies = (evaluation: Evaluation) =>
+      normalised(evaluation, identityPolicies(evaluation, authenticatedRole(evaluation)));
+    const trust = (evaluation: Evaluation) =>
+      normalised(evaluation, JSON.parse(authenticatedRole(evaluation).inputs.assumeRolePolicy));
     expect(policies(app()), "authenticated role policies").toEqual(policies(none()));
     expect(trust(app()), "authenticated role trust policy").toEqual(trust(none()));
   });
@@ -104,7 +109,10 @@ describe("identity pool federation, every provider configured (dev)", () => {
         action: "sts:AssumeRoleWithWebIdentity",
         resource: role.outputs.arn,
         resourcePolicy: JSON.parse(role.inputs.assumeRolePolicy),
-        context: { [`${COGNITO_IDENTITY}:aud`]: identityPool(app()).outputs.id, [`${COGNITO_IDENTITY}:amr`]: identityAmr },
+        context: {
+          [`${COGNITO_IDENTITY}:aud`]: identityPool(app()).outputs.id,
+          [`${COGNITO_IDENTITY}:amr`]: identityAmr,
+        },
       });
     expect(await assume(amr), `AssumeRoleWithWebIdentity with amr ${amr.join(",")}`).toBe("Allowed");
     expect(await assume(["unauthenticated", amr[1]!]), "the same provider as a guest").not.toBe("Allowed");
@@ -117,21 +125,47 @@ describe("identity pool federation, one provider at a time (dev)", () => {
     ["FACEBOOK_APP_ID", "graph.facebook.com"],
     ["APPLE_SERVICES_ID", "appleid.apple.com"],
     ["AMAZON_APP_ID", "www.amazon.com"],
-  ])("%s alone enables %s and nothing else", async (setting, loginKey) => {
-    const app = await evaluate({ stage: "dev", env: { [setting]: "the-app-id" } });
-    expect(identityPool(app).inputs.supportedLoginProviders, "supportedLoginProviders").toEqual({ [loginKey]: "the-app-id" });
-    expect(identityPool(app).inputs.openidConnectProviderArns ?? [], "openidConnectProviderArns").toEqual([]);
-  }, 120_000);
+  ])(
+    "%s alone enables %s and nothing else",
+    async (setting, loginKey) => {
+      const app = await evaluate({ stage: "dev", env: { [setting]: "the-app-id" } });
+      expect(identityPool(app).inputs.supportedLoginProviders, "supportedLoginProviders").toEqual({
+        [loginKey]: "the-app-id",
+      });
+      expect(identityPool(app).inputs.openidConnectProviderArns ?? [], "openidConnectProviderArns").toEqual([]);
+    },
+    120_000,
+  );
 });
 
 describe("a half-configured provider fails the deploy, naming what is missing", () => {
   test.each([
-    ["a Twitter key without its secret", { env: { TWITTER_CONSUMER_KEY: "key" } }, "npx sst secret set TwitterConsumerSecret <consumer secret> --stage dev"],
-    ["a Twitter secret without its key", { secrets: { TwitterConsumerSecret: "secret" } }, "TWITTER_CONSUMER_KEY is not"],
-    ["an Auth0 domain without a client id", { env: { AUTH0_DOMAIN: "my-tenant.us.auth0.com" } }, "AUTH0_CLIENT_ID is not"],
+    [
+      "a Twitter key without its secret",
+      { env: { TWITTER_CONSUMER_KEY: "key" } },
+      "npx sst secret set TwitterConsumerSecret <consumer secret> --stage dev",
+    ],
+    [
+      "a Twitter secret without its key",
+      { secrets: { TwitterConsumerSecret: "secret" } },
+      "TWITTER_CONSUMER_KEY is not",
+    ],
+    [
+      "an Auth0 domain without a client id",
+      { env: { AUTH0_DOMAIN: "my-tenant.us.auth0.com" } },
+      "AUTH0_CLIENT_ID is not",
+    ],
     ["an Auth0 client id without a domain", { env: { AUTH0_CLIENT_ID: "abc" } }, "AUTH0_DOMAIN is not"],
-    ["an Auth0 domain that is a URL with a path", { env: { AUTH0_DOMAIN: "https://tenant.auth0.com/authorize", AUTH0_CLIENT_ID: "abc" } }, "is not a domain"],
-  ])("%s", async (_, scenario, message) => {
-    await expect(evaluate({ stage: "dev", ...scenario }), "evaluation").rejects.toThrow(message);
-  }, 120_000);
+    [
+      "an Auth0 domain that is a URL with a path",
+      { env: { AUTH0_DOMAIN: "https://tenant.auth0.com/authorize", AUTH0_CLIENT_ID: "abc" } },
+      "is not a domain",
+    ],
+  ])(
+    "%s",
+    async (_, scenario, message) => {
+      await expect(evaluate({ stage: "dev", ...scenario }), "evaluation").rejects.toThrow(message);
+    },
+    120_000,
+  );
 });

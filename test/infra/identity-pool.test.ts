@@ -24,7 +24,11 @@ describe.each(STAGES)("Cognito identity pool (%s)", (stage) => {
     const userPool = single(app(), "aws:cognito/userPool:UserPool");
     const client = single(app(), "aws:cognito/userPoolClient:UserPoolClient");
     expect(identityPool().inputs.cognitoIdentityProviders, "cognitoIdentityProviders").toEqual([
-      { providerName: userPoolProviderName(REGION, userPool.outputs.id), clientId: client.outputs.id, serverSideTokenCheck: true },
+      {
+        providerName: userPoolProviderName(REGION, userPool.outputs.id),
+        clientId: client.outputs.id,
+        serverSideTokenCheck: true,
+      },
     ]);
     expect(identityPool().inputs.supportedLoginProviders ?? {}, "supportedLoginProviders").toEqual({});
     expect(identityPool().inputs.openidConnectProviderArns ?? [], "openidConnectProviderArns").toEqual([]);
@@ -55,11 +59,16 @@ describe.each(STAGES)("Cognito identity pool (%s)", (stage) => {
       });
     const signedIn = () => ({
       [`${COGNITO_IDENTITY}:aud`]: identityPool().outputs.id,
-      [`${COGNITO_IDENTITY}:amr`]: ["authenticated", userPoolProviderName(REGION, single(app(), "aws:cognito/userPool:UserPool").outputs.id)],
+      [`${COGNITO_IDENTITY}:amr`]: [
+        "authenticated",
+        userPoolProviderName(REGION, single(app(), "aws:cognito/userPool:UserPool").outputs.id),
+      ],
     });
 
     test("admits a signed-in identity of this pool", async () => {
-      expect(await assume(signedIn()), "AssumeRoleWithWebIdentity for an authenticated identity of this pool").toBe("Allowed");
+      expect(await assume(signedIn()), "AssumeRoleWithWebIdentity for an authenticated identity of this pool").toBe(
+        "Allowed",
+      );
     });
 
     test("refuses guests", async () => {
@@ -73,17 +82,24 @@ describe.each(STAGES)("Cognito identity pool (%s)", (stage) => {
     });
 
     test("refuses web identities that did not come through Cognito", async () => {
-      expect(await assume(signedIn(), "accounts.google.com"), "AssumeRoleWithWebIdentity from accounts.google.com").not.toBe("Allowed");
+      expect(
+        await assume(signedIn(), "accounts.google.com"),
+        "AssumeRoleWithWebIdentity from accounts.google.com",
+      ).not.toBe("Allowed");
     });
   });
 
   describe("the authenticated role may call this API and no other", () => {
     const invoke = (executionArn: string, route: string) =>
-      decideForRole(app(), authenticatedRole(), { action: "execute-api:Invoke", resource: `${executionArn}/$default/${route}` });
+      decideForRole(app(), authenticatedRole(), {
+        action: "execute-api:Invoke",
+        resource: `${executionArn}/$default/${route}`,
+      });
     const thisApi = () => single(app(), "aws:apigatewayv2/api:Api").outputs.executionArn as string;
 
     test("every route of this API", () => {
-      for (const route of ["GET/private", "GET/files", "GET/public"]) expect(invoke(thisApi(), route), `execute-api:Invoke ${route}`).toBe("Allowed");
+      for (const route of ["GET/private", "GET/files", "GET/public"])
+        expect(invoke(thisApi(), route), `execute-api:Invoke ${route}`).toBe("Allowed");
     });
 
     test("not another API in the same account", () => {

@@ -1,6 +1,13 @@
 import { describe, expect, test } from "vitest";
 import type { Evaluation, PlannedResource } from "@iam-auth-api/infra-harness/evaluation";
-import { apiAccessLog, apiRoutes, identityPoolRole, inComponent, rolePoliciesOf, single } from "@iam-auth-api/infra-harness/graph";
+import {
+  apiAccessLog,
+  apiRoutes,
+  identityPoolRole,
+  inComponent,
+  rolePoliciesOf,
+  single,
+} from "@iam-auth-api/infra-harness/graph";
 import { findings, RULES, WARNINGS, warnings } from "@iam-auth-api/infra-harness/rules";
 import { STAGES, useEvaluation } from "./fixtures";
 
@@ -26,8 +33,11 @@ describe("each rule catches its violation", () => {
   const findingsAfter = (rule: string, type: string, mutate: (resource: PlannedResource, copy: Evaluation) => void) =>
     findingsAfterChange(rule, (copy) => mutate(single(copy, type), copy));
   /** The same, for a resource of the uploads bucket: the app has other buckets (the web site's assets). */
-  const findingsAfterUploads = (rule: string, type: string, mutate: (resource: PlannedResource, copy: Evaluation) => void) =>
-    findingsAfterChange(rule, (copy) => mutate(inComponent(copy, "Uploads", type), copy));
+  const findingsAfterUploads = (
+    rule: string,
+    type: string,
+    mutate: (resource: PlannedResource, copy: Evaluation) => void,
+  ) => findingsAfterChange(rule, (copy) => mutate(inComponent(copy, "Uploads", type), copy));
   const editPolicy = (text: string, edit: (policy: { Statement: Record<string, any>[] }) => void) => {
     const policy = JSON.parse(text);
     edit(policy);
@@ -74,7 +84,8 @@ describe("each rule catches its violation", () => {
   const BASIC_EXECUTION_ROLE = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
   const filesRole = (copy: Evaluation) => apiRoutes(copy).find((route) => route.routeKey === "GET /files")!.role;
   /** What the named rule newly finds after `mutate` changes the copy's files Lambda role. */
-  const findingsAfterFilesRole = (rule: string, mutate: (role: PlannedResource) => void) => findingsAfterChange(rule, (copy) => mutate(filesRole(copy)));
+  const findingsAfterFilesRole = (rule: string, mutate: (role: PlannedResource) => void) =>
+    findingsAfterChange(rule, (copy) => mutate(filesRole(copy)));
 
   test("no-wildcard-actions: a Lambda's log policy widened to logs:*", () => {
     const caught = findingsAfterChange("no-wildcard-actions", (copy) => {
@@ -147,23 +158,39 @@ describe("each rule catches its violation", () => {
   });
 
   test("bucket-lifecycle: no rule aborting multipart uploads", () => {
-    const caught = findingsAfterUploads("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
-      configuration.inputs.rules = configuration.inputs.rules.filter((rule: Record<string, any>) => !rule.abortIncompleteMultipartUpload);
-    });
+    const caught = findingsAfterUploads(
+      "bucket-lifecycle",
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      (configuration) => {
+        configuration.inputs.rules = configuration.inputs.rules.filter(
+          (rule: Record<string, any>) => !rule.abortIncompleteMultipartUpload,
+        );
+      },
+    );
     expect(caught.map((finding) => finding.message)).toEqual(["keeps incomplete multipart uploads longer than 7 days"]);
   });
 
   test("bucket-lifecycle: a versioned bucket that keeps every version forever", () => {
-    const caught = findingsAfterUploads("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
-      configuration.inputs.rules = configuration.inputs.rules.filter((rule: Record<string, any>) => !rule.noncurrentVersionExpiration);
-    });
+    const caught = findingsAfterUploads(
+      "bucket-lifecycle",
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      (configuration) => {
+        configuration.inputs.rules = configuration.inputs.rules.filter(
+          (rule: Record<string, any>) => !rule.noncurrentVersionExpiration,
+        );
+      },
+    );
     expect(caught.map((finding) => finding.message)).toEqual(["is versioned and keeps noncurrent versions forever"]);
   });
 
   test("bucket-lifecycle: rules limited to a prefix do not count", () => {
-    const caught = findingsAfterUploads("bucket-lifecycle", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", (configuration) => {
-      for (const rule of configuration.inputs.rules) rule.filter = { prefix: "tmp/" };
-    });
+    const caught = findingsAfterUploads(
+      "bucket-lifecycle",
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      (configuration) => {
+        for (const rule of configuration.inputs.rules) rule.filter = { prefix: "tmp/" };
+      },
+    );
     expect(caught).toHaveLength(2);
   });
 
@@ -175,16 +202,24 @@ describe("each rule catches its violation", () => {
   });
 
   test("bucket-public-access-block: a public policy allowed", () => {
-    const caught = findingsAfterUploads("bucket-public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (block) => {
-      block.inputs.blockPublicPolicy = false;
-    });
+    const caught = findingsAfterUploads(
+      "bucket-public-access-block",
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      (block) => {
+        block.inputs.blockPublicPolicy = false;
+      },
+    );
     expect(caught.map((finding) => finding.message)).toEqual(["lacks blockPublicPolicy"]);
   });
 
   test("bucket-public-access-block: no block at all", () => {
-    const caught = findingsAfterUploads("bucket-public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", (block, copy) => {
-      copy.resources.splice(copy.resources.indexOf(block), 1);
-    });
+    const caught = findingsAfterUploads(
+      "bucket-public-access-block",
+      "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+      (block, copy) => {
+        copy.resources.splice(copy.resources.indexOf(block), 1);
+      },
+    );
     expect(caught.map((finding) => finding.message)).toEqual(["lacks the public access block"]);
   });
 

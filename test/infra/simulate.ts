@@ -1,6 +1,11 @@
 // IAM decisions on the policy documents the app generates, by @cloud-copilot/iam-simulate
 // (AGPL-3.0-or-later: a test-only devDependency, never shipped with the app).
-import { type EvaluationResult, runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import {
+  type EvaluationResult,
+  runSimulation,
+  runUnsafeSimulation,
+  type Simulation,
+} from "@cloud-copilot/iam-simulate";
 import type { Evaluation, PlannedResource } from "@iam-auth-api/infra-harness/evaluation";
 import { ACCOUNT_ID } from "@iam-auth-api/infra-harness/mocks";
 import { identityPolicies, type PolicyDocument } from "@iam-auth-api/infra-harness/policies";
@@ -14,7 +19,8 @@ interface Request {
 }
 
 /** The session principal of a role assumed through an identity pool. */
-export const sessionOf = (role: PlannedResource) => `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${role.outputs.name}/CognitoIdentityCredentials`;
+export const sessionOf = (role: PlannedResource) =>
+  `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${role.outputs.name}/CognitoIdentityCredentials`;
 
 const simulation = (principal: string, policies: Simulation["identityPolicies"], request: Request): Simulation => ({
   request: {
@@ -34,7 +40,11 @@ const simulation = (principal: string, policies: Simulation["identityPolicies"],
  * from S3 requests, so requests that carry it go through the unvalidated one, which resolves it;
  * that one cannot also take a resource policy (see `decideWithResourcePolicy`).
  */
-export function decideForRole(evaluation: Evaluation, role: PlannedResource, request: Omit<Request, "resourcePolicy">): EvaluationResult {
+export function decideForRole(
+  evaluation: Evaluation,
+  role: PlannedResource,
+  request: Omit<Request, "resourcePolicy">,
+): EvaluationResult {
   return runUnsafeSimulation(simulation(sessionOf(role), identityPolicies(evaluation, role), request), {});
 }
 

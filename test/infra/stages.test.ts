@@ -11,13 +11,15 @@ const DATA = {
 };
 
 /** One of DATA's resources; the bucket is the uploads bucket (the web client's assets have their own). */
-const data = (app: Evaluation, type: string) => (type === DATA.bucket ? inComponent(app, "Uploads", type) : single(app, type));
+const data = (app: Evaluation, type: string) =>
+  type === DATA.bucket ? inComponent(app, "Uploads", type) : single(app, type);
 
 describe("production", () => {
   const app = useEvaluation({ stage: "production" });
 
   test("retains the bucket, user pool and identity pool when removed", () => {
-    for (const [what, type] of Object.entries(DATA)) expect(data(app(), type).options.retainOnDelete, `${what} retainOnDelete`).toBe(true);
+    for (const [what, type] of Object.entries(DATA))
+      expect(data(app(), type).options.retainOnDelete, `${what} retainOnDelete`).toBe(true);
   });
 
   test("protects the stage from `sst remove`", () => {
@@ -45,7 +47,8 @@ describe("dev", () => {
   const app = useEvaluation({ stage: "dev" });
 
   test("removes the bucket, user pool and identity pool with the stage", () => {
-    for (const [what, type] of Object.entries(DATA)) expect(data(app(), type).options.retainOnDelete, `${what} retainOnDelete`).toBe(false);
+    for (const [what, type] of Object.entries(DATA))
+      expect(data(app(), type).options.retainOnDelete, `${what} retainOnDelete`).toBe(false);
     expect(app().app.protect, "app protect").toBe(false);
     expect(app().app.removal, "app removal").toBe("remove");
   });

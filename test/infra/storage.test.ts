@@ -13,9 +13,12 @@ const uploads = (app: Evaluation, type: string) => inComponent(app, "Uploads", t
 /** The bucket's enabled lifecycle rules that apply to every object (no prefix or tag filter). */
 function wholeBucketRules(app: Evaluation): Record<string, any>[] {
   const configuration = uploads(app, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
-  expect(configuration.inputs.bucket, "lifecycle configuration bucket").toBe(uploads(app, "aws:s3/bucket:Bucket").outputs.bucket);
+  expect(configuration.inputs.bucket, "lifecycle configuration bucket").toBe(
+    uploads(app, "aws:s3/bucket:Bucket").outputs.bucket,
+  );
   return configuration.inputs.rules.filter(
-    (rule: Record<string, any>) => rule.status === "Enabled" && !rule.prefix && !rule.filter?.prefix && !rule.filter?.and && !rule.filter?.tag,
+    (rule: Record<string, any>) =>
+      rule.status === "Enabled" && !rule.prefix && !rule.filter?.prefix && !rule.filter?.and && !rule.filter?.tag,
   );
 }
 
@@ -39,18 +42,24 @@ describe.each(STAGES)("uploads bucket (%s)", (stage) => {
       ["s3:GetObject", `${bucket().outputs.arn}/${FILES_ROOT}x/y.txt`],
       ["s3:ListBucket", bucket().outputs.arn],
     ]) {
-      const decision = await decideWithResourcePolicy(sessionOf(authenticatedRole), identityPolicies(app(), authenticatedRole), {
-        action,
-        resource,
-        resourcePolicy: JSON.parse(bucketPolicy.inputs.policy),
-        context: { "aws:SecureTransport": "false" },
-      });
+      const decision = await decideWithResourcePolicy(
+        sessionOf(authenticatedRole),
+        identityPolicies(app(), authenticatedRole),
+        {
+          action,
+          resource,
+          resourcePolicy: JSON.parse(bucketPolicy.inputs.policy),
+          context: { "aws:SecureTransport": "false" },
+        },
+      );
       expect(decision, `${action} without TLS`).toBe("ExplicitlyDenied");
     }
   });
 
   test("aborts incomplete multipart uploads after 1 day", () => {
-    const abort = wholeBucketRules(app()).map((rule) => rule.abortIncompleteMultipartUpload?.daysAfterInitiation).filter(Boolean);
+    const abort = wholeBucketRules(app())
+      .map((rule) => rule.abortIncompleteMultipartUpload?.daysAfterInitiation)
+      .filter(Boolean);
     expect(abort, "abortIncompleteMultipartUpload.daysAfterInitiation of the whole-bucket rules").toEqual([1]);
   });
 
@@ -60,15 +69,22 @@ describe.each(STAGES)("uploads bucket (%s)", (stage) => {
       decideForRole(app(), filesRoute().role, { action, resource, context });
 
     test("may list the per-user prefixes", () => {
-      expect(decide("s3:ListBucket", bucket().outputs.arn, { "s3:prefix": `${FILES_ROOT}someone/` }), "s3:ListBucket under the files root").toBe(
-        "Allowed",
-      );
+      expect(
+        decide("s3:ListBucket", bucket().outputs.arn, { "s3:prefix": `${FILES_ROOT}someone/` }),
+        "s3:ListBucket under the files root",
+      ).toBe("Allowed");
     });
 
     test("may do nothing else with the bucket or its files", () => {
-      expect(decide("s3:ListBucket", bucket().outputs.arn, { "s3:prefix": "" }), "s3:ListBucket of the whole bucket").not.toBe("Allowed");
+      expect(
+        decide("s3:ListBucket", bucket().outputs.arn, { "s3:prefix": "" }),
+        "s3:ListBucket of the whole bucket",
+      ).not.toBe("Allowed");
       for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
-        expect(decide(action, `${bucket().outputs.arn}/${FILES_ROOT}someone/file.txt`), `${action} by the files Lambda`).not.toBe("Allowed");
+        expect(
+          decide(action, `${bucket().outputs.arn}/${FILES_ROOT}someone/file.txt`),
+          `${action} by the files Lambda`,
+        ).not.toBe("Allowed");
       }
       for (const action of ["s3:PutBucketPolicy", "s3:DeleteBucket"]) {
         expect(decide(action, bucket().outputs.arn), `${action} by the files Lambda`).not.toBe("Allowed");
@@ -93,7 +109,9 @@ describe("uploads bucket lifecycle and versions", () => {
   const dev = useEvaluation({ stage: "dev" });
 
   test("production: a deleted or overwritten version is kept a bounded number of days, then expires", () => {
-    const days = wholeBucketRules(production()).map((rule) => rule.noncurrentVersionExpiration?.noncurrentDays).filter(Boolean);
+    const days = wholeBucketRules(production())
+      .map((rule) => rule.noncurrentVersionExpiration?.noncurrentDays)
+      .filter(Boolean);
     expect(days, "noncurrentVersionExpiration.noncurrentDays").toHaveLength(1);
     // Long enough to undo a mistake, short enough that a delete becomes real within a billing quarter.
     expect(days[0], "noncurrent days").toBeGreaterThanOrEqual(7);
@@ -105,12 +123,24 @@ describe("uploads bucket lifecycle and versions", () => {
   });
 
   test("production: the lifecycle rules stay with the retained bucket", () => {
-    expect(uploads(production(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete, "lifecycle retainOnDelete").toBe(true);
+    expect(
+      uploads(production(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete,
+      "lifecycle retainOnDelete",
+    ).toBe(true);
   });
 
   test("dev: no versions to expire, and nothing kept when the stage goes", () => {
-    expect(ofTypeInComponent(dev(), "Uploads", "aws:s3/bucketVersioning:BucketVersioning").length > 0, "dev bucket versioning").toBe(false);
-    expect(wholeBucketRules(dev()).some((rule) => rule.noncurrentVersionExpiration), "dev noncurrentVersionExpiration").toBe(false);
-    expect(uploads(dev(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete, "lifecycle retainOnDelete").toBe(false);
+    expect(
+      ofTypeInComponent(dev(), "Uploads", "aws:s3/bucketVersioning:BucketVersioning").length > 0,
+      "dev bucket versioning",
+    ).toBe(false);
+    expect(
+      wholeBucketRules(dev()).some((rule) => rule.noncurrentVersionExpiration),
+      "dev noncurrentVersionExpiration",
+    ).toBe(false);
+    expect(
+      uploads(dev(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").options.retainOnDelete,
+      "lifecycle retainOnDelete",
+    ).toBe(false);
   });
 });

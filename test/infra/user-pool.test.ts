@@ -27,7 +27,10 @@ describe.each(STAGES)("Cognito user pool (%s)", (stage) => {
   });
 
   test("the client proves passwords with SRP and refreshes tokens, nothing else", () => {
-    expect([...client().inputs.explicitAuthFlows].sort(), "client explicitAuthFlows").toEqual(["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]);
+    expect([...client().inputs.explicitAuthFlows].sort(), "client explicitAuthFlows").toEqual([
+      "ALLOW_REFRESH_TOKEN_AUTH",
+      "ALLOW_USER_SRP_AUTH",
+    ]);
   });
 
   test("the client is public: no secret, no hosted-UI OAuth flows", () => {

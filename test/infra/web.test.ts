@@ -33,7 +33,8 @@ async function signedHeaderNames(service: string): Promise<string[]> {
 }
 
 const api = (app: Evaluation) => single(app, "aws:apigatewayv2/api:Api");
-const uploadsCors = (app: Evaluation) => inComponent(app, "Uploads", "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs.corsRules;
+const uploadsCors = (app: Evaluation) =>
+  inComponent(app, "Uploads", "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration").inputs.corsRules;
 const siteBuilder = (app: Evaluation) => single(app, "command:local:Command");
 
 describe.each(STAGES)("web client (%s)", (stage) => {
@@ -41,9 +42,10 @@ describe.each(STAGES)("web client (%s)", (stage) => {
   const production = stage === "production";
 
   test("is built from packages/web with Vite, and SST uploads the directory Vite writes", async () => {
-    expect(app().siteBuilds.map(({ name, path, command }) => ({ name, path, command })), "site builds").toEqual([
-      { name: "Web", path: "packages/web", command: "npm run build" },
-    ]);
+    expect(
+      app().siteBuilds.map(({ name, path, command }) => ({ name, path, command })),
+      "site builds",
+    ).toEqual([{ name: "Web", path: "packages/web", command: "npm run build" }]);
     const [build] = app().siteBuilds;
     const site = join(ROOT, build.path);
     const { default: manifest } = await import(join(site, "package.json"), { with: { type: "json" } });
@@ -56,9 +58,13 @@ describe.each(STAGES)("web client (%s)", (stage) => {
   test("the build gets every client setting, the same values as the stage's outputs, and no test endpoint", () => {
     const environment: Record<string, string> = siteBuilder(app()).inputs.environment;
     const settings = Object.keys(VITE_NAMES) as Array<keyof ClientSettings>;
-    expect(Object.keys(environment).sort(), "build environment names").toEqual(settings.map((setting) => VITE_NAMES[setting]).sort());
+    expect(Object.keys(environment).sort(), "build environment names").toEqual(
+      settings.map((setting) => VITE_NAMES[setting]).sort(),
+    );
     for (const setting of settings) {
-      expect(environment[VITE_NAMES[setting]], `${VITE_NAMES[setting]} vs output ${SETTING_OUTPUTS[setting]}`).toBe(app().outputs[SETTING_OUTPUTS[setting]]);
+      expect(environment[VITE_NAMES[setting]], `${VITE_NAMES[setting]} vs output ${SETTING_OUTPUTS[setting]}`).toBe(
+        app().outputs[SETTING_OUTPUTS[setting]],
+      );
       expect(environment[VITE_NAMES[setting]], VITE_NAMES[setting]).toMatch(/\S/);
     }
   });
@@ -76,9 +82,18 @@ describe.each(STAGES)("web client (%s)", (stage) => {
       try {
         await viteBuild({ root: join(ROOT, siteBuild.path), logLevel: "silent", build: { outDir, emptyOutDir: true } });
         const assets = join(outDir, "assets");
-        const bundle = (await Promise.all((await readdir(assets)).filter((file) => file.endsWith(".js")).map((file) => readFile(join(assets, file), "utf8")))).join("\n");
+        const bundle = (
+          await Promise.all(
+            (
+              await readdir(assets)
+            )
+              .filter((file) => file.endsWith(".js"))
+              .map((file) => readFile(join(assets, file), "utf8")),
+          )
+        ).join("\n");
         for (const [name, value] of Object.entries(environment)) expect(bundle, `${name} baked in`).toContain(value);
-        for (const leftover of ["VITE_TEST_ENDPOINT", "127.0.0.1", "localhost"]) expect(bundle, `real build mentions ${leftover}`).not.toContain(leftover);
+        for (const leftover of ["VITE_TEST_ENDPOINT", "127.0.0.1", "localhost"])
+          expect(bundle, `real build mentions ${leftover}`).not.toContain(leftover);
       } finally {
         process.env = saved;
         await rm(outDir, { recursive: true, force: true });
@@ -95,14 +110,20 @@ describe.each(STAGES)("web client (%s)", (stage) => {
   test(`the API and the bucket answer browsers from the site${production ? " only" : ` and the Vite dev server (${DEV_SERVER_ORIGIN})`}`, () => {
     const origins = production ? [app().outputs.Web] : [app().outputs.Web, DEV_SERVER_ORIGIN];
     expect(api(app()).inputs.corsConfiguration.allowOrigins, "API allowOrigins").toEqual(origins);
-    expect(uploadsCors(app()).map((rule: Record<string, unknown>) => rule.allowedOrigins), "uploads bucket allowedOrigins per rule").toEqual([origins]);
+    expect(
+      uploadsCors(app()).map((rule: Record<string, unknown>) => rule.allowedOrigins),
+      "uploads bucket allowedOrigins per rule",
+    ).toEqual([origins]);
   });
 
   test("the API lets a browser send exactly the SigV4 headers, never a wildcard", async () => {
-    const allowed: string[] = api(app()).inputs.corsConfiguration.allowHeaders.map((header: string) => header.toLowerCase());
+    const allowed: string[] = api(app()).inputs.corsConfiguration.allowHeaders.map((header: string) =>
+      header.toLowerCase(),
+    );
     expect([...allowed].sort(), "API allowHeaders").toEqual(SIGV4_HEADERS);
     for (const service of ["execute-api", "s3"]) {
-      for (const header of await signedHeaderNames(service)) expect(allowed, `${header} (signed for ${service})`).toContain(header);
+      for (const header of await signedHeaderNames(service))
+        expect(allowed, `${header} (signed for ${service})`).toContain(header);
     }
   });
 
@@ -115,18 +136,25 @@ describe.each(STAGES)("web client (%s)", (stage) => {
 
   test("the uploads bucket allows multipart uploads from a browser: POST, PUT, and the ETag exposed", () => {
     const [rule] = uploadsCors(app());
-    for (const method of ["GET", "PUT", "POST", "DELETE"]) expect(rule.allowedMethods, `uploads bucket allowedMethods has ${method}`).toContain(method);
+    for (const method of ["GET", "PUT", "POST", "DELETE"])
+      expect(rule.allowedMethods, `uploads bucket allowedMethods has ${method}`).toContain(method);
     expect(rule.exposeHeaders, "uploads bucket exposeHeaders").toContain("ETag");
   });
 
   test("the site's own bucket answers no browser: CloudFront serves it", () => {
     const assetsBucket = inComponent(app(), "WebAssets", "aws:s3/bucket:Bucket");
-    const cors = referencing(app(), "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "bucket", assetsBucket.outputs.bucket);
+    const cors = referencing(
+      app(),
+      "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
+      "bucket",
+      assetsBucket.outputs.bucket,
+    );
     expect(cors, "CORS rules on the site's assets bucket").toEqual([]);
   });
 
   test("the password rule the web client shows is the user pool's policy", () => {
     const policy = single(app(), "aws:cognito/userPool:UserPool").inputs.passwordPolicy;
-    for (const [setting, value] of Object.entries(PASSWORD_POLICY)) expect(policy[setting], `user pool passwordPolicy.${setting}`).toBe(value);
+    for (const [setting, value] of Object.entries(PASSWORD_POLICY))
+      expect(policy[setting], `user pool passwordPolicy.${setting}`).toBe(value);
   });
 });

@@ -6,7 +6,13 @@ import { createRoot } from "react-dom/client";
 
 const env = import.meta.env;
 Amplify.configure({
-  Auth: { mandatorySignIn: true, region: env.VITE_REGION, userPoolId: env.VITE_USER_POOL_ID, identityPoolId: env.VITE_IDENTITY_POOL_ID, userPoolWebClientId: env.VITE_USER_POOL_CLIENT_ID },
+  Auth: {
+    mandatorySignIn: true,
+    region: env.VITE_REGION,
+    userPoolId: env.VITE_USER_POOL_ID,
+    identityPoolId: env.VITE_IDENTITY_POOL_ID,
+    userPoolWebClientId: env.VITE_USER_POOL_CLIENT_ID,
+  },
   Storage: { region: env.VITE_REGION, bucket: env.VITE_BUCKET, identityPoolId: env.VITE_IDENTITY_POOL_ID },
   API: { endpoints: [{ name: "api", endpoint: env.VITE_API_URL, region: env.VITE_REGION }] },
 });

@@ -9,7 +9,13 @@ import { createRoot } from "react-dom/client";
 
 const env = import.meta.env;
 Amplify.configure({
-  Auth: { Cognito: { userPoolId: env.VITE_USER_POOL_ID, userPoolClientId: env.VITE_USER_POOL_CLIENT_ID, identityPoolId: env.VITE_IDENTITY_POOL_ID } },
+  Auth: {
+    Cognito: {
+      userPoolId: env.VITE_USER_POOL_ID,
+      userPoolClientId: env.VITE_USER_POOL_CLIENT_ID,
+      identityPoolId: env.VITE_IDENTITY_POOL_ID,
+    },
+  },
   API: { REST: { api: { endpoint: env.VITE_API_URL, region: env.VITE_REGION } } },
   Storage: { S3: { bucket: env.VITE_BUCKET, region: env.VITE_REGION } },
 });

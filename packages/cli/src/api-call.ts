@@ -23,19 +23,27 @@ export async function callApi(context: Context, method: string, path: string, da
 
   if (response.status >= 400) {
     const said = apiMessage(response.body);
-    if (response.status === 403 && !session) throw new CliError("NotLoggedIn", apiNeedsSignIn(request, `log in with ${LOGIN_HINT}, then retry`));
+    if (response.status === 403 && !session)
+      throw new CliError("NotLoggedIn", apiNeedsSignIn(request, `log in with ${LOGIN_HINT}, then retry`));
     if (response.status === 403) {
-      throw new CliError("Forbidden", apiForbidden(request, said, "log in again with the current outputs (.sst/outputs.json or --outputs)"));
+      throw new CliError(
+        "Forbidden",
+        apiForbidden(request, said, "log in again with the current outputs (.sst/outputs.json or --outputs)"),
+      );
     }
     if (response.status === 429) throw new CliError("Throttled", apiThrottled(request, said, response.attempts));
     throw new CliError("HttpError", apiFailed(request, status, said, response.attempts));
   }
   const parsed = response.contentType.includes("json") ? safeJson(response.body) : undefined;
   if (context.json()) {
-    context.io.stdout.write(`${JSON.stringify({ status: response.status, contentType: response.contentType, body: parsed ?? response.body })}\n`);
+    context.io.stdout.write(
+      `${JSON.stringify({ status: response.status, contentType: response.contentType, body: parsed ?? response.body })}\n`,
+    );
   } else {
     context.io.stderr.write(`HTTP ${status}\n`);
-    context.io.stdout.write(parsed === undefined ? ensureNewline(response.body) : `${JSON.stringify(parsed, null, 2)}\n`);
+    context.io.stdout.write(
+      parsed === undefined ? ensureNewline(response.body) : `${JSON.stringify(parsed, null, 2)}\n`,
+    );
   }
 }
 
@@ -46,7 +54,10 @@ async function requestBody(data: string | undefined): Promise<{ body?: string; c
     try {
       body = readFileSync(data.slice(1), "utf8");
     } catch {
-      throw new CliError("FileNotFound", `Cannot read ${data.slice(1)} for --data: pass an existing file after @, or the body itself.`);
+      throw new CliError(
+        "FileNotFound",
+        `Cannot read ${data.slice(1)} for --data: pass an existing file after @, or the body itself.`,
+      );
     }
   }
   return { body, contentType: safeJson(body) === undefined ? "text/plain; charset=utf-8" : "application/json" };

@@ -9,8 +9,23 @@ export function clientConfig(region: string, service: keyof typeof TEST_ENDPOINT
   return { region, endpoint, maxAttempts: MAX_ATTEMPTS };
 }
 
-const NETWORK_ERROR_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH"]);
-const THROTTLING_ERRORS = new Set(["TooManyRequestsException", "ThrottlingException", "LimitExceededException", "TooManyFailedAttemptsException", "SlowDown"]);
+const NETWORK_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+const THROTTLING_ERRORS = new Set([
+  "TooManyRequestsException",
+  "ThrottlingException",
+  "LimitExceededException",
+  "TooManyFailedAttemptsException",
+  "SlowDown",
+]);
 
 export function errorName(error: unknown): string {
   return (error as { name?: string })?.name ?? "";
@@ -18,7 +33,11 @@ export function errorName(error: unknown): string {
 
 /** The cause of a failed connection (`ECONNREFUSED`…), or undefined when a response came back. */
 export function networkErrorCode(error: unknown): string | undefined {
-  for (let current = error as { code?: string; name?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+  for (
+    let current = error as { code?: string; name?: string; cause?: unknown } | undefined;
+    current;
+    current = current.cause as typeof current
+  ) {
     if (current.code && NETWORK_ERROR_CODES.has(current.code)) return current.code;
     if (current.name === "TimeoutError") return "timeout";
   }
@@ -41,7 +60,10 @@ export function attemptsText(attempts: number): string {
 export function commonAwsError(error: unknown, service: string, operation?: string): CliError | undefined {
   const network = networkErrorCode(error);
   if (network) {
-    return new CliError("NetworkError", `Could not reach ${service} (${network}) after ${attemptsText(attemptsMade(error))}: check your network connection and the Region output.`);
+    return new CliError(
+      "NetworkError",
+      `Could not reach ${service} (${network}) after ${attemptsText(attemptsMade(error))}: check your network connection and the Region output.`,
+    );
   }
   const name = errorName(error);
   if (name === "LimitExceededException" && (EMAIL_SENDING_OPERATIONS as readonly string[]).includes(operation ?? "")) {
@@ -59,5 +81,8 @@ export function commonAwsError(error: unknown, service: string, operation?: stri
 
 export function unexpectedAwsError(error: unknown, service: string): CliError {
   const message = (error as Error)?.message ?? String(error);
-  return new CliError(errorName(error) || "AwsError", `${service} failed: ${errorName(error) || "error"}: ${message.split("\n")[0]}`);
+  return new CliError(
+    errorName(error) || "AwsError",
+    `${service} failed: ${errorName(error) || "error"}: ${message.split("\n")[0]}`,
+  );
 }

@@ -13,17 +13,44 @@ import { TEST_ENDPOINT_ENV, TEST_RETRY_BASE_ENV } from "./test-settings";
  * each command's one-line summary, so it loads none of them.
  */
 const COMMANDS = {
-  signup: { summary: "Create a user; the password is prompted without echo, or read from the first line of stdin", load: () => import("./commands/signup") },
-  confirm: { summary: "Confirm a user with the emailed code, or with --admin and your own AWS credentials (as admin-confirm-sign-up)", load: () => import("./commands/confirm") },
-  login: { summary: "Sign in with SRP (the password never leaves this machine), or with a provider's token; caches temporary AWS credentials that renew automatically", load: () => import("./commands/login") },
-  logout: { summary: "Revoke the refresh token and delete the cached credentials", load: () => import("./commands/logout") },
-  whoami: { summary: "Who the API says you are: the same as `call GET /private`", load: () => import("./commands/whoami") },
-  call: { summary: "A request to the API, SigV4-signed when you are logged in (unsigned otherwise, for open routes); prints the body, the status on stderr", load: () => import("./commands/call") },
-  upload: { summary: "Store a file under your own prefix, private/<identityId>/", load: () => import("./commands/upload") },
+  signup: {
+    summary: "Create a user; the password is prompted without echo, or read from the first line of stdin",
+    load: () => import("./commands/signup"),
+  },
+  confirm: {
+    summary:
+      "Confirm a user with the emailed code, or with --admin and your own AWS credentials (as admin-confirm-sign-up)",
+    load: () => import("./commands/confirm"),
+  },
+  login: {
+    summary:
+      "Sign in with SRP (the password never leaves this machine), or with a provider's token; caches temporary AWS credentials that renew automatically",
+    load: () => import("./commands/login"),
+  },
+  logout: {
+    summary: "Revoke the refresh token and delete the cached credentials",
+    load: () => import("./commands/logout"),
+  },
+  whoami: {
+    summary: "Who the API says you are: the same as `call GET /private`",
+    load: () => import("./commands/whoami"),
+  },
+  call: {
+    summary:
+      "A request to the API, SigV4-signed when you are logged in (unsigned otherwise, for open routes); prints the body, the status on stderr",
+    load: () => import("./commands/call"),
+  },
+  upload: {
+    summary: "Store a file under your own prefix, private/<identityId>/",
+    load: () => import("./commands/upload"),
+  },
   ls: { summary: "List your files", load: () => import("./commands/ls") },
   download: { summary: "Fetch one of your files", load: () => import("./commands/download") },
   rm: { summary: "Delete one of your files", load: () => import("./commands/rm") },
-  config: { summary: "The client settings a web or mobile app needs: JSON, or the VITE_* lines for the web client's .env.local", load: () => import("./commands/config") },
+  config: {
+    summary: "The client settings a web or mobile app needs: JSON, or the VITE_* lines for the web client's .env.local",
+    load: () => import("./commands/config"),
+  },
 } satisfies Record<string, { summary: string; load(): Promise<{ define(command: Command, context: Context): void }> }>;
 
 type CommandName = keyof typeof COMMANDS;
@@ -50,7 +77,12 @@ function commandName(argv: string[]): string | undefined {
   return undefined;
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io, nodeVersion = process.version): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  io: Io,
+  nodeVersion = process.version,
+): Promise<number> {
   // The SDK's own notice is seven lines on every command; ours is one (below).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
   const json = () => program.opts().json === true;
@@ -59,13 +91,20 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io, nodeV
 
   const program = new Command("iam-api")
     .description("Sign up, log in and call the IAM-authenticated API of this app.")
-    .option("--outputs <file>", `deploy outputs to read (default ${DEFAULT_OUTPUTS_FILE}, written by \`npx sst deploy\` or \`npx sst dev\`)`)
+    .option(
+      "--outputs <file>",
+      `deploy outputs to read (default ${DEFAULT_OUTPUTS_FILE}, written by \`npx sst deploy\` or \`npx sst dev\`)`,
+    )
     .option("--json", "machine-readable output on stdout; errors as JSON on stderr")
     .helpOption("-h, --help", "this help")
     .helpCommand(false)
     .addHelpText("after", ENVIRONMENT_HELP)
     .configureHelp({ showGlobalOptions: true })
-    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text), outputError: () => {} })
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: () => {},
+    })
     .exitOverride();
 
   const context: Context = {
@@ -88,7 +127,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io, nodeV
 
   try {
     if (Number(/^v?(\d+)/.exec(nodeVersion)?.[1]) < OLDEST_SUPPORTED_NODE && !argv.includes("--json")) {
-      io.stderr.write(`iam-api: Node ${nodeVersion} is past its end of life and not supported: install Node ${OLDEST_SUPPORTED_NODE} or newer (this run goes on).\n`);
+      io.stderr.write(
+        `iam-api: Node ${nodeVersion} is past its end of life and not supported: install Node ${OLDEST_SUPPORTED_NODE} or newer (this run goes on).\n`,
+      );
     }
     if (name !== undefined && Object.hasOwn(COMMANDS, name)) {
       const { summary, load } = COMMANDS[name as CommandName];
@@ -101,15 +142,31 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: Io, nodeV
     return 0;
   } catch (error) {
     clearProgress?.();
-    if (error instanceof CommanderError && (error.code === "commander.helpDisplayed" || error.code === "commander.help")) return 0;
+    if (
+      error instanceof CommanderError &&
+      (error.code === "commander.helpDisplayed" || error.code === "commander.help")
+    )
+      return 0;
     const failure =
       error instanceof CommanderError
-        ? new UsageError(error.message.replace(/^error: /, "").replace(/\s*\n\s*/g, " ").replace(/\.$/, ""))
+        ? new UsageError(
+            error.message
+              .replace(/^error: /, "")
+              .replace(/\s*\n\s*/g, " ")
+              .replace(/\.$/, ""),
+          )
         : error instanceof CliError
           ? error
           : new CliError("Unexpected", `Unexpected error: ${(error as Error)?.message ?? String(error)}`);
-    const message = failure instanceof UsageError ? `${failure.message} (see \`iam-api${name && Object.hasOwn(COMMANDS, name) ? ` ${name}` : ""} --help\`)` : failure.message;
-    io.stderr.write(json() || argv.includes("--json") ? `${JSON.stringify({ error: { code: failure.code, message } })}\n` : `iam-api: ${message}\n`);
+    const message =
+      failure instanceof UsageError
+        ? `${failure.message} (see \`iam-api${name && Object.hasOwn(COMMANDS, name) ? ` ${name}` : ""} --help\`)`
+        : failure.message;
+    io.stderr.write(
+      json() || argv.includes("--json")
+        ? `${JSON.stringify({ error: { code: failure.code, message } })}\n`
+        : `iam-api: ${message}\n`,
+    );
     return failure.exitCode;
   }
 }

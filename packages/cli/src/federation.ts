@@ -1,4 +1,10 @@
-import { FEDERATED_PROVIDERS, auth0ProviderName, jwtClaims, twitterLoginsValue, type FederatedProvider } from "@iam-auth-api/client/providers";
+import {
+  FEDERATED_PROVIDERS,
+  auth0ProviderName,
+  jwtClaims,
+  twitterLoginsValue,
+  type FederatedProvider,
+} from "@iam-auth-api/client/providers";
 import { CliError, UsageError } from "./cli-error";
 import type { FederatedSignIn } from "./session-store";
 
@@ -11,11 +17,18 @@ interface FederatedLoginOptions {
 }
 
 /** The option mistakes that need no token to spot: checked before the token is typed, and again by `federatedSignIn`. */
-export function checkFederatedOptions(provider: FederatedProvider, options: Omit<FederatedLoginOptions, "token">): void {
-  if (options.tokenSecret !== undefined && provider !== "twitter") throw new UsageError("--token-secret goes with --provider twitter only");
-  if (options.domain !== undefined && provider !== "auth0") throw new UsageError("--domain goes with --provider auth0 only");
+export function checkFederatedOptions(
+  provider: FederatedProvider,
+  options: Omit<FederatedLoginOptions, "token">,
+): void {
+  if (options.tokenSecret !== undefined && provider !== "twitter")
+    throw new UsageError("--token-secret goes with --provider twitter only");
+  if (options.domain !== undefined && provider !== "auth0")
+    throw new UsageError("--domain goes with --provider auth0 only");
   if (provider === "twitter" && !options.tokenSecret) {
-    throw new UsageError("Twitter needs the access token secret too: add --token-secret <secret> (twurl keeps it as `secret`, next to `token`, in ~/.twurlrc)");
+    throw new UsageError(
+      "Twitter needs the access token secret too: add --token-secret <secret> (twurl keeps it as `secret`, next to `token`, in ~/.twurlrc)",
+    );
   }
 }
 
@@ -25,17 +38,26 @@ export function federatedSignIn(provider: FederatedProvider, options: FederatedL
   const { label, token: kind } = FEDERATED_PROVIDERS[provider];
   const claims = jwtClaims(options.token);
   if (kind === "id_token" && !claims) {
-    throw new CliError("InvalidToken", `That is not an id_token from ${label} (a JWT, three dot-separated parts): pass the id_token, not the access token (README section "Sign in with ${label}").`);
+    throw new CliError(
+      "InvalidToken",
+      `That is not an id_token from ${label} (a JWT, three dot-separated parts): pass the id_token, not the access token (README section "Sign in with ${label}").`,
+    );
   }
   const signIn: FederatedSignIn = {
     method: "federated",
     provider,
     providerName: providerNameFor(provider, options, claims),
-    token: provider === "twitter" && options.tokenSecret ? twitterLoginsValue(options.token, options.tokenSecret) : options.token,
+    token:
+      provider === "twitter" && options.tokenSecret
+        ? twitterLoginsValue(options.token, options.tokenSecret)
+        : options.token,
   };
   const expiresAt = tokenExpiresAt(signIn);
   if (expiresAt !== undefined && expiresAt <= Date.now()) {
-    throw new CliError("TokenExpired", `This ${label} ${kind} expired at ${new Date(expiresAt).toISOString()}: get a fresh one, then log in again.`);
+    throw new CliError(
+      "TokenExpired",
+      `This ${label} ${kind} expired at ${new Date(expiresAt).toISOString()}: get a fresh one, then log in again.`,
+    );
   }
   return signIn;
 }
@@ -52,7 +74,8 @@ export function logInAgainWith(signIn: FederatedSignIn, why: string): CliError {
 }
 
 /** The identity pool's answer when it does not know the provider, rather than the token. */
-const PROVIDER_NOT_CONFIGURED = /not from a supported provider|provider not enabled|not enabled for this identity pool|Issuer doesn't match providerName|Logins don't match/i;
+const PROVIDER_NOT_CONFIGURED =
+  /not from a supported provider|provider not enabled|not enabled for this identity pool|Issuer doesn't match providerName|Logins don't match/i;
 
 /** One line for the identity pool refusing a fresh federated sign-in, saying which side to fix. */
 export function refusedFederatedLogin(signIn: FederatedSignIn, identityPool: string, reason: string): CliError {
@@ -63,19 +86,33 @@ export function refusedFederatedLogin(signIn: FederatedSignIn, identityPool: str
       `The identity pool ${identityPool} does not accept ${label} sign-ins as ${signIn.providerName} (${reason}): configure ${label} for this stage (README section "Sign in with ${label}"), deploy, then log in again.`,
     );
   }
-  return new CliError("TokenRejected", `The identity pool ${identityPool} rejected the ${label} ${kind} (${reason}): get a fresh one, then log in again.`);
+  return new CliError(
+    "TokenRejected",
+    `The identity pool ${identityPool} rejected the ${label} ${kind} (${reason}): get a fresh one, then log in again.`,
+  );
 }
 
-function providerNameFor(provider: FederatedProvider, options: FederatedLoginOptions, claims: Record<string, unknown> | undefined): string {
+function providerNameFor(
+  provider: FederatedProvider,
+  options: FederatedLoginOptions,
+  claims: Record<string, unknown> | undefined,
+): string {
   const fixed = FEDERATED_PROVIDERS[provider].providerName;
   if (fixed) return fixed;
   if (options.domain !== undefined) {
     const domain = auth0ProviderName(options.domain);
-    if (!domain) throw new UsageError(`--domain "${options.domain}" is not a domain: pass your Auth0 tenant's domain, e.g. my-tenant.us.auth0.com`);
+    if (!domain)
+      throw new UsageError(
+        `--domain "${options.domain}" is not a domain: pass your Auth0 tenant's domain, e.g. my-tenant.us.auth0.com`,
+      );
     return domain;
   }
   const issuer = claims?.iss;
   const domain = typeof issuer === "string" && issuer.startsWith("https://") ? auth0ProviderName(issuer) : undefined;
-  if (!domain) throw new CliError("InvalidToken", "The Auth0 id_token has no https `iss` claim to take the domain from: pass --domain <your-tenant.auth0.com>.");
+  if (!domain)
+    throw new CliError(
+      "InvalidToken",
+      "The Auth0 id_token has no https `iss` claim to take the domain from: pass --domain <your-tenant.auth0.com>.",
+    );
   return domain;
 }

@@ -7,5 +7,10 @@ import { appSettings, currentSession } from "./session";
 export async function filesContext(context: Context): Promise<FilesContext> {
   const outputs = await context.outputs(["Bucket", ...SESSION_OUTPUTS]);
   const settings = appSettings(outputs);
-  return { bucket: outputs.Bucket, region: settings.region, session: await currentSession(settings, context.env), env: context.env };
+  return {
+    bucket: outputs.Bucket,
+    region: settings.region,
+    session: await currentSession(settings, context.env),
+    env: context.env,
+  };
 }

@@ -3,7 +3,13 @@ import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { noSuchFile, sessionExpired, storageDenied } from "@iam-auth-api/client/messages";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { listOwnFiles, type FileEntry } from "@iam-auth-api/core/list-files";
@@ -35,7 +41,10 @@ function s3Client({ region, session, env }: FilesContext): S3Client {
 /** A name below the user's own prefix; the full key is `private/<identityId>/<name>`. */
 export function ownKey(session: Session, name: string): string {
   if (!name || name.startsWith("/") || name.split("/").includes("..")) {
-    throw new CliError("InvalidKey", `"${name}" is not a file name: use a relative name such as notes.txt or docs/notes.txt.`);
+    throw new CliError(
+      "InvalidKey",
+      `"${name}" is not a file name: use a relative name such as notes.txt or docs/notes.txt.`,
+    );
   }
   return ownFilesPrefix(session.identityId) + name;
 }
@@ -65,7 +74,12 @@ export async function listFiles(context: FilesContext): Promise<{ prefix: string
 }
 
 /** Writes the object to `file`, or to `output` (stdout) when file is `-`. */
-export async function downloadFile(context: FilesContext, name: string, file: string, output: NodeJS.WritableStream): Promise<{ name: string; key: string; file: string }> {
+export async function downloadFile(
+  context: FilesContext,
+  name: string,
+  file: string,
+  output: NodeJS.WritableStream,
+): Promise<{ name: string; key: string; file: string }> {
   const key = ownKey(context.session, name);
   const s3 = s3Client(context);
   const object = await send(context, name, () => s3.send(new GetObjectCommand({ Bucket: context.bucket, Key: key })));
@@ -85,7 +99,11 @@ async function fileContent(file: string): Promise<Buffer> {
     if ((await stat(file)).isFile()) return await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ERR_FS_FILE_TOO_LARGE") throw new CliError("FileTooLarge", `${file} is larger than this CLI uploads in one request (2 GiB): upload it with the AWS CLI (\`aws s3 cp\`) instead.`);
+    if (code === "ERR_FS_FILE_TOO_LARGE")
+      throw new CliError(
+        "FileTooLarge",
+        `${file} is larger than this CLI uploads in one request (2 GiB): upload it with the AWS CLI (\`aws s3 cp\`) instead.`,
+      );
     if (code !== "ENOENT") throw error;
   }
   throw new CliError("FileNotFound", `${file} is not a file: pass the path of the file to upload.`);
@@ -111,10 +129,15 @@ async function describe(context: FilesContext, name: string, error: unknown): Pr
     if (name && (await isMissing(context, name))) return new CliError("FileNotFound", noSuchFile(name, LIST_HINT));
     return new CliError("AccessDenied", storageDenied(context.bucket, "access", SIGN_IN_AGAIN));
   }
-  if (code === "ExpiredToken") return new CliError("SessionExpired", sessionExpired("log in again with `iam-api login`"));
-  if (code === "InvalidAccessKeyId") return new CliError("AccessDenied", storageDenied(context.bucket, `the credentials (${code})`, SIGN_IN_AGAIN));
+  if (code === "ExpiredToken")
+    return new CliError("SessionExpired", sessionExpired("log in again with `iam-api login`"));
+  if (code === "InvalidAccessKeyId")
+    return new CliError("AccessDenied", storageDenied(context.bucket, `the credentials (${code})`, SIGN_IN_AGAIN));
   if (code === "NoSuchBucket") {
-    return new CliError("StaleOutputs", `Bucket ${context.bucket} does not exist: the outputs may belong to a removed stage; run \`npx sst deploy\`.`);
+    return new CliError(
+      "StaleOutputs",
+      `Bucket ${context.bucket} does not exist: the outputs may belong to a removed stage; run \`npx sst deploy\`.`,
+    );
   }
   return commonAwsError(error, SERVICE) ?? unexpectedAwsError(error, SERVICE);
 }
@@ -123,7 +146,9 @@ async function describe(context: FilesContext, name: string, error: unknown): Pr
 async function isMissing(context: FilesContext, name: string): Promise<boolean> {
   const key = ownKey(context.session, name);
   try {
-    const listing = await s3Client(context).send(new ListObjectsV2Command({ Bucket: context.bucket, Prefix: key, MaxKeys: 1 }));
+    const listing = await s3Client(context).send(
+      new ListObjectsV2Command({ Bucket: context.bucket, Prefix: key, MaxKeys: 1 }),
+    );
     return !(listing.Contents ?? []).some((object) => object.Key === key);
   } catch {
     return false;

@@ -1,5 +1,12 @@
 import type { IncomingMessage } from "node:http";
-import { MAX_ATTEMPTS, MAX_RETRY_AFTER_MS, isIdempotent, isTransientStatus, retryAfterMs, retryDelayMs } from "@iam-auth-api/client/retry";
+import {
+  MAX_ATTEMPTS,
+  MAX_RETRY_AFTER_MS,
+  isIdempotent,
+  isTransientStatus,
+  retryAfterMs,
+  retryDelayMs,
+} from "@iam-auth-api/client/retry";
 import { AwsV4Signer } from "aws4fetch";
 import { attemptsText, networkErrorCode } from "./aws";
 import { CliError } from "./cli-error";
@@ -29,7 +36,10 @@ export function apiUrl(api: string, path: string): URL {
   try {
     return new URL(new URL(api).href.replace(/\/$/, "") + path);
   } catch {
-    throw new CliError("InvalidOutputs", `The Api output "${api}" is not a URL: run \`npx sst deploy\` to rewrite the outputs.`);
+    throw new CliError(
+      "InvalidOutputs",
+      `The Api output "${api}" is not a URL: run \`npx sst deploy\` to rewrite the outputs.`,
+    );
   }
 }
 
@@ -52,7 +62,17 @@ export async function apiRequest(
     const headers: Record<string, string> = request.contentType ? { "content-type": request.contentType } : {};
     if (signing) {
       const { accessKeyId, secretAccessKey, sessionToken } = signing.credentials;
-      const signer = new AwsV4Signer({ url: url.href, method: request.method, headers, body: request.body, accessKeyId, secretAccessKey, sessionToken, service: "execute-api", region: signing.region });
+      const signer = new AwsV4Signer({
+        url: url.href,
+        method: request.method,
+        headers,
+        body: request.body,
+        accessKeyId,
+        secretAccessKey,
+        sessionToken,
+        service: "execute-api",
+        region: signing.region,
+      });
       const signed = await signer.sign();
       for (const [name, value] of signed.headers) headers[name] = value;
     }
@@ -62,7 +82,10 @@ export async function apiRequest(
     } catch (error) {
       const cause = networkErrorCode(error) ?? (error as { code?: string }).code ?? "network error";
       if (!(retryable || cause === "ECONNREFUSED") || attempt >= MAX_ATTEMPTS) {
-        throw new CliError("NetworkError", `Could not reach the API at ${url.host} (${cause}) after ${attemptsText(attempt)}: check your network connection and the Api output.`);
+        throw new CliError(
+          "NetworkError",
+          `Could not reach the API at ${url.host} (${cause}) after ${attemptsText(attempt)}: check your network connection and the Api output.`,
+        );
       }
       await sleep(retryDelayMs(attempt, undefined, { baseMs }));
       continue;
@@ -87,7 +110,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined): Promise<Omit<ApiResponse, "attempts"> & { retryAfter?: string }> {
+async function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Omit<ApiResponse, "attempts"> & { retryAfter?: string }> {
   const { request } = builtin(url.protocol === "https:" ? "node:https" : "node:http");
   const answer = await new Promise<IncomingMessage>((resolve, reject) => {
     const outgoing = request(url, { method, headers, timeout: REQUEST_TIMEOUT_MS }, resolve);

@@ -1,4 +1,8 @@
-import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from "@aws-sdk/client-cognito-identity";
+import {
+  CognitoIdentityClient,
+  GetCredentialsForIdentityCommand,
+  GetIdCommand,
+} from "@aws-sdk/client-cognito-identity";
 import { clientConfig, commonAwsError, errorName, unexpectedAwsError } from "./aws";
 import { CliError } from "./cli-error";
 import type { TemporaryCredentials } from "./session-store";
@@ -22,9 +26,13 @@ export async function identityCredentials(
 ): Promise<{ identityId: string; credentials: TemporaryCredentials }> {
   const client = new CognitoIdentityClient(clientConfig(settings.region, "cognitoIdentity", env));
   try {
-    const identityId = knownIdentityId ?? (await client.send(new GetIdCommand({ IdentityPoolId: settings.identityPool, Logins: logins }))).IdentityId;
+    const identityId =
+      knownIdentityId ??
+      (await client.send(new GetIdCommand({ IdentityPoolId: settings.identityPool, Logins: logins }))).IdentityId;
     if (!identityId) throw new CliError("UnexpectedResponse", `${SERVICE} returned no identity id: retry in a moment.`);
-    const { Credentials: issued } = await client.send(new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: logins }));
+    const { Credentials: issued } = await client.send(
+      new GetCredentialsForIdentityCommand({ IdentityId: identityId, Logins: logins }),
+    );
     if (!issued?.AccessKeyId || !issued.SecretKey || !issued.SessionToken || !issued.Expiration) {
       throw new CliError("UnexpectedResponse", `${SERVICE} returned incomplete credentials: retry in a moment.`);
     }

@@ -14,7 +14,11 @@ export const SESSION_OUTPUTS = [...USER_POOL_OUTPUTS, "IdentityPool"] as const s
  * The outputs `names`, from the environment (`IAM_API_<NAME>`) or the outputs file; one error
  * naming every missing one, so a single fix makes the command work.
  */
-export async function loadOutputs<Name extends OutputName>(file: string | undefined, env: NodeJS.ProcessEnv, names: readonly Name[]): Promise<Record<Name, string>> {
+export async function loadOutputs<Name extends OutputName>(
+  file: string | undefined,
+  env: NodeJS.ProcessEnv,
+  names: readonly Name[],
+): Promise<Record<Name, string>> {
   const path = file ?? DEFAULT_OUTPUTS_FILE;
   const fromFile = readOutputsFile(path, file !== undefined);
   const values: Partial<Record<Name, string>> = {};
@@ -27,7 +31,9 @@ export async function loadOutputs<Name extends OutputName>(file: string | undefi
   if (missing.length > 0) {
     const [quoted, envNames] = [missing.map((name) => `"${name}"`), missing.map(outputEnvName)];
     const plural = missing.length > 1;
-    const where = fromFile ? `${plural ? "are" : "is"} missing from ${path}` : `${plural ? "are" : "is"} not set (${path} does not exist)`;
+    const where = fromFile
+      ? `${plural ? "are" : "is"} missing from ${path}`
+      : `${plural ? "are" : "is"} not set (${path} does not exist)`;
     throw new CliError(
       "MissingOutput",
       `The deploy output${plural ? "s" : ""} ${list(quoted)} ${where}: run \`npx sst deploy\` (or \`npx sst dev\`), which writes ${plural ? "them" : "it"}, or set ${list(envNames)}.`,
@@ -46,7 +52,11 @@ function readOutputsFile(path: string, explicit: boolean): Record<string, unknow
     text = readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    if (explicit) throw new CliError("MissingOutputs", `The outputs file ${path} does not exist: pass the .sst/outputs.json that \`npx sst deploy\` wrote.`);
+    if (explicit)
+      throw new CliError(
+        "MissingOutputs",
+        `The outputs file ${path} does not exist: pass the .sst/outputs.json that \`npx sst deploy\` wrote.`,
+      );
     return undefined;
   }
   let parsed: unknown;
@@ -56,7 +66,10 @@ function readOutputsFile(path: string, explicit: boolean): Record<string, unknow
     parsed = undefined;
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new CliError("InvalidOutputs", `${path} is not a JSON object of outputs: run \`npx sst deploy\` (or \`npx sst dev\`) again to rewrite it.`);
+    throw new CliError(
+      "InvalidOutputs",
+      `${path} is not a JSON object of outputs: run \`npx sst deploy\` (or \`npx sst dev\`) again to rewrite it.`,
+    );
   }
   return parsed as Record<string, unknown>;
 }

@@ -1,5 +1,18 @@
 // Synchronous file access: node:fs/promises alone costs a command a few milliseconds to load.
-import { chmodSync, closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from "node:fs";
 import { join } from "node:path";
 import type { FederatedProvider } from "@iam-auth-api/client/providers";
 import { cacheDirectory, unsafeCache } from "./cache-directory";
@@ -52,7 +65,10 @@ export interface Session {
 /** One file per user pool, so each stage (each has its own pool) keeps its own sign-in. */
 export function sessionFile(env: NodeJS.ProcessEnv, userPool: string): string {
   if (!/^[\w-]+$/.test(userPool)) {
-    throw new CliError("InvalidOutputs", `The UserPool output "${userPool}" is not a user pool id: run \`npx sst deploy\` to rewrite the outputs.`);
+    throw new CliError(
+      "InvalidOutputs",
+      `The UserPool output "${userPool}" is not a user pool id: run \`npx sst deploy\` to rewrite the outputs.`,
+    );
   }
   return join(cacheDirectory(env), `${userPool}.json`);
 }

@@ -13,7 +13,12 @@ interface AppSettings extends UserPoolSettings {
 }
 
 export function appSettings(outputs: Record<(typeof SESSION_OUTPUTS)[number], string>): AppSettings {
-  return { region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient, identityPool: outputs.IdentityPool };
+  return {
+    region: outputs.Region,
+    userPool: outputs.UserPool,
+    userPoolClient: outputs.UserPoolClient,
+    identityPool: outputs.IdentityPool,
+  };
 }
 
 function loginsFor(settings: AppSettings, signIn: SignIn): Logins {
@@ -27,7 +32,9 @@ function loginsFor(settings: AppSettings, signIn: SignIn): Logins {
 
 /** The command that signs this user in again. */
 function loginCommand(signIn: SignIn): string {
-  return signIn.method === "userPool" ? `iam-api login ${signIn.username}` : `iam-api login --provider ${signIn.provider}`;
+  return signIn.method === "userPool"
+    ? `iam-api login ${signIn.username}`
+    : `iam-api login --provider ${signIn.provider}`;
 }
 
 /** The identity pool refusing a sign-in: `renewing` when it is the cached one, which only a new login replaces. */
@@ -35,7 +42,9 @@ function refusal(settings: AppSettings, signIn: SignIn, renewing: boolean): (rea
   return (reason) => {
     if (signIn.method === "federated") {
       const { label } = FEDERATED_PROVIDERS[signIn.provider];
-      return renewing ? logInAgainWith(signIn, `The identity pool no longer accepts your ${label} sign-in (${reason})`) : refusedFederatedLogin(signIn, settings.identityPool, reason);
+      return renewing
+        ? logInAgainWith(signIn, `The identity pool no longer accepts your ${label} sign-in (${reason})`)
+        : refusedFederatedLogin(signIn, settings.identityPool, reason);
     }
     return new CliError(
       "IdentityRejected",
@@ -55,7 +64,10 @@ async function renewedSignIn(settings: AppSettings, signIn: SignIn, env: NodeJS.
       // No refresh token: the cached provider token is sent again, unless it is known to have expired.
       const expiresAt = tokenExpiresAt(signIn);
       if (expiresAt !== undefined && expiresAt <= Date.now()) {
-        throw logInAgainWith(signIn, `Your ${FEDERATED_PROVIDERS[signIn.provider].label} token expired at ${new Date(expiresAt).toISOString()} and Cognito cannot refresh it`);
+        throw logInAgainWith(
+          signIn,
+          `Your ${FEDERATED_PROVIDERS[signIn.provider].label} token expired at ${new Date(expiresAt).toISOString()} and Cognito cannot refresh it`,
+        );
       }
       return signIn;
     }
@@ -65,8 +77,21 @@ async function renewedSignIn(settings: AppSettings, signIn: SignIn, env: NodeJS.
 /** Trades a fresh sign-in for the identity's credentials and caches both. */
 export async function startSession(settings: AppSettings, signIn: SignIn, env: NodeJS.ProcessEnv): Promise<Session> {
   const { identityCredentials } = await import("./identity-pool");
-  const { identityId, credentials } = await identityCredentials(settings, loginsFor(settings, signIn), undefined, env, refusal(settings, signIn, false));
-  const session: Session = { version: 1, userPool: settings.userPool, identityPool: settings.identityPool, identityId, signIn, credentials };
+  const { identityId, credentials } = await identityCredentials(
+    settings,
+    loginsFor(settings, signIn),
+    undefined,
+    env,
+    refusal(settings, signIn, false),
+  );
+  const session: Session = {
+    version: 1,
+    userPool: settings.userPool,
+    identityPool: settings.identityPool,
+    identityId,
+    signIn,
+    credentials,
+  };
   await writeSession(sessionFile(env, settings.userPool), session);
   return session;
 }
@@ -76,7 +101,8 @@ export const LOGIN_HINT = "`iam-api login <email>` or `iam-api login --provider 
 /** The cached session; its credentials renewed first (SDK clients loaded only then) if they are about to expire. */
 export async function currentSession(settings: AppSettings, env: NodeJS.ProcessEnv): Promise<Session> {
   const session = await cachedSession(settings, env);
-  if (!session) throw new CliError("NotLoggedIn", `Not logged in to user pool ${settings.userPool}: run ${LOGIN_HINT} first.`);
+  if (!session)
+    throw new CliError("NotLoggedIn", `Not logged in to user pool ${settings.userPool}: run ${LOGIN_HINT} first.`);
   return session;
 }
 
@@ -86,13 +112,22 @@ export async function cachedSession(settings: AppSettings, env: NodeJS.ProcessEn
   const cached = await readSession(file);
   if (!cached) return undefined;
   if (cached.identityPool !== settings.identityPool) {
-    throw new CliError("NotLoggedIn", `The cached sign-in belongs to identity pool ${cached.identityPool}, not ${settings.identityPool}: log in again with \`${loginCommand(cached.signIn)}\`.`);
+    throw new CliError(
+      "NotLoggedIn",
+      `The cached sign-in belongs to identity pool ${cached.identityPool}, not ${settings.identityPool}: log in again with \`${loginCommand(cached.signIn)}\`.`,
+    );
   }
   if (!needsRenewal(cached.credentials.expiresAt)) return cached;
 
   const signIn = await renewedSignIn(settings, cached.signIn, env);
   const { identityCredentials } = await import("./identity-pool");
-  const { credentials } = await identityCredentials(settings, loginsFor(settings, signIn), cached.identityId, env, refusal(settings, signIn, true));
+  const { credentials } = await identityCredentials(
+    settings,
+    loginsFor(settings, signIn),
+    cached.identityId,
+    env,
+    refusal(settings, signIn, true),
+  );
   const renewed: Session = { ...cached, signIn, credentials };
   await writeSession(file, renewed);
   return renewed;

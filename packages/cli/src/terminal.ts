@@ -11,7 +11,8 @@ export interface Io {
  * (`printf '%s\n' "$PASSWORD" | iam-api login me@example.com`). `what` names it in the error.
  */
 export async function readSecret(io: Io, prompt: string, what = "password"): Promise<string> {
-  const secret = io.stdin.isTTY && io.stdin.setRawMode ? await readWithoutEcho(io, prompt) : await readFirstLine(io.stdin);
+  const secret =
+    io.stdin.isTTY && io.stdin.setRawMode ? await readWithoutEcho(io, prompt) : await readFirstLine(io.stdin);
   if (!secret) throw new CliError("EmptyInput", `No ${what} given: type it at the prompt, or pipe it on stdin.`);
   return secret;
 }

@@ -27,54 +27,115 @@ function userPoolClient(region: string, env: NodeJS.ProcessEnv): CognitoIdentity
   return new CognitoIdentityProviderClient(clientConfig(region, "cognitoIdp", env));
 }
 
-export async function signUp(settings: UserPoolSettings, email: string, password: string, env: NodeJS.ProcessEnv): Promise<{ confirmed: boolean; codeSentTo?: string }> {
+export async function signUp(
+  settings: UserPoolSettings,
+  email: string,
+  password: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ confirmed: boolean; codeSentTo?: string }> {
   try {
     const result = await userPoolClient(settings.region, env).send(
-      new SignUpCommand({ ClientId: settings.userPoolClient, Username: email, Password: password, UserAttributes: [{ Name: "email", Value: email }] }),
+      new SignUpCommand({
+        ClientId: settings.userPoolClient,
+        Username: email,
+        Password: password,
+        UserAttributes: [{ Name: "email", Value: email }],
+      }),
     );
     return { confirmed: result.UserConfirmed ?? false, codeSentTo: result.CodeDeliveryDetails?.Destination };
   } catch (error) {
     throw describe(error, email, "SignUp", {
-      UsernameExistsException: () => new CliError("UserExists", `An account for ${email} already exists: log in with \`iam-api login ${email}\` (or confirm it first).`),
-      InvalidPasswordException: () => new CliError("WeakPassword", weakPassword((error as Error).message, `run \`iam-api signup ${email}\` again with a stronger one`)),
+      UsernameExistsException: () =>
+        new CliError(
+          "UserExists",
+          `An account for ${email} already exists: log in with \`iam-api login ${email}\` (or confirm it first).`,
+        ),
+      InvalidPasswordException: () =>
+        new CliError(
+          "WeakPassword",
+          weakPassword((error as Error).message, `run \`iam-api signup ${email}\` again with a stronger one`),
+        ),
     });
   }
 }
 
-export async function confirmSignUp(settings: UserPoolSettings, email: string, code: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function confirmSignUp(
+  settings: UserPoolSettings,
+  email: string,
+  code: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   try {
-    await userPoolClient(settings.region, env).send(new ConfirmSignUpCommand({ ClientId: settings.userPoolClient, Username: email, ConfirmationCode: code }));
+    await userPoolClient(settings.region, env).send(
+      new ConfirmSignUpCommand({ ClientId: settings.userPoolClient, Username: email, ConfirmationCode: code }),
+    );
   } catch (error) {
     throw describe(error, email, "ConfirmSignUp", {
-      CodeMismatchException: () => new CliError("WrongCode", `That confirmation code is not the one sent to ${email}: check the latest email and retry.`),
-      ExpiredCodeException: () => new CliError("ExpiredCode", `The confirmation code for ${email} has expired: sign up again to get a new one, or use \`confirm ${email} --admin\`.`),
+      CodeMismatchException: () =>
+        new CliError(
+          "WrongCode",
+          `That confirmation code is not the one sent to ${email}: check the latest email and retry.`,
+        ),
+      ExpiredCodeException: () =>
+        new CliError(
+          "ExpiredCode",
+          `The confirmation code for ${email} has expired: sign up again to get a new one, or use \`confirm ${email} --admin\`.`,
+        ),
     });
   }
 }
 
 /** As the guide's `aws cognito-idp admin-confirm-sign-up`: signed with the caller's own AWS credentials. */
-export async function adminConfirmSignUp(settings: UserPoolSettings, email: string, env: NodeJS.ProcessEnv): Promise<void> {
+export async function adminConfirmSignUp(
+  settings: UserPoolSettings,
+  email: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   try {
-    await userPoolClient(settings.region, env).send(new AdminConfirmSignUpCommand({ UserPoolId: settings.userPool, Username: email }));
+    await userPoolClient(settings.region, env).send(
+      new AdminConfirmSignUpCommand({ UserPoolId: settings.userPool, Username: email }),
+    );
   } catch (error) {
     throw describe(error, email, "AdminConfirmSignUp", {
       CredentialsProviderError: () =>
-        new CliError("NoAwsCredentials", "`confirm --admin` signs with your own AWS credentials (the deployer's) and found none: set AWS_PROFILE or log in with the AWS CLI, or confirm with the emailed code."),
+        new CliError(
+          "NoAwsCredentials",
+          "`confirm --admin` signs with your own AWS credentials (the deployer's) and found none: set AWS_PROFILE or log in with the AWS CLI, or confirm with the emailed code.",
+        ),
       AccessDeniedException: () =>
-        new CliError("AccessDenied", `Your AWS credentials may not call cognito-idp:AdminConfirmSignUp on ${settings.userPool}: use the credentials you deployed with.`),
-      UserNotFoundException: () => new CliError("UserNotFound", `There is no user ${email} in ${settings.userPool}: run \`iam-api signup ${email}\` first.`),
-      NotAuthorizedException: () => new CliError("AlreadyConfirmed", `${email} cannot be confirmed: ${(error as Error).message}`),
+        new CliError(
+          "AccessDenied",
+          `Your AWS credentials may not call cognito-idp:AdminConfirmSignUp on ${settings.userPool}: use the credentials you deployed with.`,
+        ),
+      UserNotFoundException: () =>
+        new CliError(
+          "UserNotFound",
+          `There is no user ${email} in ${settings.userPool}: run \`iam-api signup ${email}\` first.`,
+        ),
+      NotAuthorizedException: () =>
+        new CliError("AlreadyConfirmed", `${email} cannot be confirmed: ${(error as Error).message}`),
     });
   }
 }
 
 /** Secure Remote Password sign-in: Cognito receives a proof of the password, never the password. */
-export async function signInWithSrp(settings: UserPoolSettings, email: string, password: string, env: NodeJS.ProcessEnv): Promise<UserPoolSignIn> {
+export async function signInWithSrp(
+  settings: UserPoolSettings,
+  email: string,
+  password: string,
+  env: NodeJS.ProcessEnv,
+): Promise<UserPoolSignIn> {
   const client = userPoolClient(settings.region, env);
   try {
     const srp = createSrpSession(email, password, settings.userPool, false);
     const challenge = await client.send(
-      new InitiateAuthCommand(wrapInitiateAuth(srp, { ClientId: settings.userPoolClient, AuthFlow: "USER_SRP_AUTH", AuthParameters: { USERNAME: email } })),
+      new InitiateAuthCommand(
+        wrapInitiateAuth(srp, {
+          ClientId: settings.userPoolClient,
+          AuthFlow: "USER_SRP_AUTH",
+          AuthParameters: { USERNAME: email },
+        }),
+      ),
     );
     if (challenge.ChallengeName !== "PASSWORD_VERIFIER") throw unsupportedChallenge(challenge.ChallengeName);
     const answer = await client.send(
@@ -91,19 +152,38 @@ export async function signInWithSrp(settings: UserPoolSettings, email: string, p
     return toSignIn(email, answer.AuthenticationResult);
   } catch (error) {
     throw describe(error, email, "InitiateAuth", {
-      NotAuthorizedException: () => new CliError("WrongPassword", wrongPassword(email, `sign up first with \`iam-api signup ${email}\``)),
+      NotAuthorizedException: () =>
+        new CliError("WrongPassword", wrongPassword(email, `sign up first with \`iam-api signup ${email}\``)),
       UserNotConfirmedException: () =>
-        new CliError("UserNotConfirmed", userNotConfirmed(email, `run \`iam-api confirm ${email} <code>\` with the emailed code (or \`--admin\` with your AWS credentials)`)),
-      PasswordResetRequiredException: () => new CliError("PasswordResetRequired", `Cognito requires a password reset for ${email}: reset it, then log in again.`),
+        new CliError(
+          "UserNotConfirmed",
+          userNotConfirmed(
+            email,
+            `run \`iam-api confirm ${email} <code>\` with the emailed code (or \`--admin\` with your AWS credentials)`,
+          ),
+        ),
+      PasswordResetRequiredException: () =>
+        new CliError(
+          "PasswordResetRequired",
+          `Cognito requires a password reset for ${email}: reset it, then log in again.`,
+        ),
     });
   }
 }
 
 /** New id and access tokens from the refresh token; Cognito keeps the refresh token unless it rotates it. */
-export async function refreshSignIn(settings: UserPoolSettings, signIn: UserPoolSignIn, env: NodeJS.ProcessEnv): Promise<UserPoolSignIn> {
+export async function refreshSignIn(
+  settings: UserPoolSettings,
+  signIn: UserPoolSignIn,
+  env: NodeJS.ProcessEnv,
+): Promise<UserPoolSignIn> {
   try {
     const result = await userPoolClient(settings.region, env).send(
-      new InitiateAuthCommand({ ClientId: settings.userPoolClient, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: signIn.refreshToken } }),
+      new InitiateAuthCommand({
+        ClientId: settings.userPoolClient,
+        AuthFlow: "REFRESH_TOKEN_AUTH",
+        AuthParameters: { REFRESH_TOKEN: signIn.refreshToken },
+      }),
     );
     return toSignIn(signIn.username, { RefreshToken: signIn.refreshToken, ...result.AuthenticationResult });
   } catch (error) {
@@ -113,9 +193,15 @@ export async function refreshSignIn(settings: UserPoolSettings, signIn: UserPool
   }
 }
 
-export async function revokeRefreshToken(settings: UserPoolSettings, signIn: UserPoolSignIn, env: NodeJS.ProcessEnv): Promise<void> {
+export async function revokeRefreshToken(
+  settings: UserPoolSettings,
+  signIn: UserPoolSignIn,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   try {
-    await userPoolClient(settings.region, env).send(new RevokeTokenCommand({ ClientId: settings.userPoolClient, Token: signIn.refreshToken }));
+    await userPoolClient(settings.region, env).send(
+      new RevokeTokenCommand({ ClientId: settings.userPoolClient, Token: signIn.refreshToken }),
+    );
   } catch (error) {
     throw describe(error, signIn.username, "RevokeToken", {});
   }
@@ -128,19 +214,38 @@ export function logInAgain(username: string): CliError {
 function toSignIn(username: string, result: AuthenticationResultType): UserPoolSignIn {
   const { IdToken, AccessToken, RefreshToken, ExpiresIn } = result;
   if (!IdToken || !AccessToken || !RefreshToken || !ExpiresIn) {
-    throw new CliError("UnexpectedResponse", `${SERVICE} returned no tokens: retry, or report this with the output of \`iam-api config\`.`);
+    throw new CliError(
+      "UnexpectedResponse",
+      `${SERVICE} returned no tokens: retry, or report this with the output of \`iam-api config\`.`,
+    );
   }
-  return { method: "userPool", username, idToken: IdToken, accessToken: AccessToken, refreshToken: RefreshToken, tokensExpireAt: Date.now() + ExpiresIn * 1000 };
+  return {
+    method: "userPool",
+    username,
+    idToken: IdToken,
+    accessToken: AccessToken,
+    refreshToken: RefreshToken,
+    tokensExpireAt: Date.now() + ExpiresIn * 1000,
+  };
 }
 
 function unsupportedChallenge(name: string | undefined): CliError {
-  return new CliError("UnsupportedChallenge", `Cognito asked for the ${name ?? "unknown"} challenge, which this CLI does not handle: finish sign-in in another client, then retry.`);
+  return new CliError(
+    "UnsupportedChallenge",
+    `Cognito asked for the ${name ?? "unknown"} challenge, which this CLI does not handle: finish sign-in in another client, then retry.`,
+  );
 }
 
-function describe(error: unknown, email: string, operation: string, specific: Record<string, () => CliError>): CliError {
+function describe(
+  error: unknown,
+  email: string,
+  operation: string,
+  specific: Record<string, () => CliError>,
+): CliError {
   if (error instanceof CliError) return error;
   const name = errorName(error);
   if (specific[name]) return specific[name]();
-  if (name === "UserNotFoundException") return new CliError("UserNotFound", `There is no user ${email}: run \`iam-api signup ${email}\` first.`);
+  if (name === "UserNotFoundException")
+    return new CliError("UserNotFound", `There is no user ${email}: run \`iam-api signup ${email}\` first.`);
   return commonAwsError(error, SERVICE, operation) ?? unexpectedAwsError(error, SERVICE);
 }

@@ -10,7 +10,9 @@ const PASSWORD = "Passw0rd!";
 const fixture = useWorkspace();
 beforeAll(async () => {
   await fixture.workspace.run(["signup", "known@example.com"], { input: PASSWORD });
-  await fixture.workspace.run(["confirm", "known@example.com", "--admin"], { env: { AWS_ACCESS_KEY_ID: "AKIDLOCAL", AWS_SECRET_ACCESS_KEY: "local" } });
+  await fixture.workspace.run(["confirm", "known@example.com", "--admin"], {
+    env: { AWS_ACCESS_KEY_ID: "AKIDLOCAL", AWS_SECRET_ACCESS_KEY: "local" },
+  });
 });
 
 /** A loopback port with nothing listening. */
@@ -35,14 +37,22 @@ describe("outputs", () => {
       stderr:
         'iam-api: The deploy outputs "Api", "Region", "UserPool", "UserPoolClient" and "IdentityPool" are not set (.sst/outputs.json does not exist): run `npx sst deploy` (or `npx sst dev`), which writes them, or set IAM_API_API, IAM_API_REGION, IAM_API_USER_POOL, IAM_API_USER_POOL_CLIENT and IAM_API_IDENTITY_POOL.\n',
     });
-    const elsewhere = await fixture.workspace.run(["login", "known@example.com", "--outputs", join(fixture.workspace.root, "nope.json")], { input: PASSWORD });
+    const elsewhere = await fixture.workspace.run(
+      ["login", "known@example.com", "--outputs", join(fixture.workspace.root, "nope.json")],
+      { input: PASSWORD },
+    );
     expect(elsewhere).toMatchObject({ code: 1, stdout: "" });
-    expect(elsewhere.stderr).toBe(`iam-api: The outputs file ${join(fixture.workspace.root, "nope.json")} does not exist: pass the .sst/outputs.json that \`npx sst deploy\` wrote.\n`);
+    expect(elsewhere.stderr).toBe(
+      `iam-api: The outputs file ${join(fixture.workspace.root, "nope.json")} does not exist: pass the .sst/outputs.json that \`npx sst deploy\` wrote.\n`,
+    );
   });
 
   test("signup checks the outputs before asking for the password", async () => {
     // No stdin at all: a CLI that asked for the password first would fail with "No password given".
-    const result = await fixture.workspace.run(["signup", "new@example.com"], { cwd: fixture.workspace.root, input: "" });
+    const result = await fixture.workspace.run(["signup", "new@example.com"], {
+      cwd: fixture.workspace.root,
+      input: "",
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^iam-api: The deploy outputs "Region", "UserPool" and "UserPoolClient" are not set/);
   });
@@ -61,7 +71,9 @@ describe("outputs", () => {
     const partial = join(fixture.workspace.root, "partial.json");
     const { IdentityPool: _, ...rest } = fixture.loopback.outputs;
     await writeFile(partial, JSON.stringify(rest));
-    const result = await fixture.workspace.run(["login", "known@example.com", "--outputs", partial], { input: PASSWORD });
+    const result = await fixture.workspace.run(["login", "known@example.com", "--outputs", partial], {
+      input: PASSWORD,
+    });
     expect(result).toEqual({
       code: 1,
       stdout: "",
@@ -71,7 +83,9 @@ describe("outputs", () => {
 
   test("single values come from the environment", async () => {
     const partial = join(fixture.workspace.root, "partial.json");
-    const result = await fixture.workspace.run(["config", "--outputs", partial, "--format", "env"], { env: { IAM_API_IDENTITY_POOL: "us-east-1:from-env" } });
+    const result = await fixture.workspace.run(["config", "--outputs", partial, "--format", "env"], {
+      env: { IAM_API_IDENTITY_POOL: "us-east-1:from-env" },
+    });
     expect(result.stdout).toContain("\nVITE_IDENTITY_POOL_ID=us-east-1:from-env\n");
   });
 });
@@ -79,24 +93,40 @@ describe("outputs", () => {
 describe("Cognito's refusals, one line each", () => {
   test("wrong password", async () => {
     const result = await fixture.workspace.run(["login", "known@example.com"], { input: "Wrong-passw0rd" });
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "iam-api: Incorrect email or password for known@example.com: check both, or sign up first with `iam-api signup known@example.com`.\n" });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "iam-api: Incorrect email or password for known@example.com: check both, or sign up first with `iam-api signup known@example.com`.\n",
+    });
   });
 
   test("unconfirmed user", async () => {
     await fixture.workspace.run(["signup", "pending@example.com"], { input: PASSWORD });
     const result = await fixture.workspace.run(["login", "pending@example.com"], { input: PASSWORD });
-    expect(result.stderr).toBe("iam-api: pending@example.com is not confirmed yet: run `iam-api confirm pending@example.com <code>` with the emailed code (or `--admin` with your AWS credentials).\n");
+    expect(result.stderr).toBe(
+      "iam-api: pending@example.com is not confirmed yet: run `iam-api confirm pending@example.com <code>` with the emailed code (or `--admin` with your AWS credentials).\n",
+    );
     expect(result.code).toBe(1);
   });
 
   test("wrong confirmation code", async () => {
     const result = await fixture.workspace.run(["confirm", "pending@example.com", "000000"]);
-    expect(result).toMatchObject({ code: 1, stderr: "iam-api: That confirmation code is not the one sent to pending@example.com: check the latest email and retry.\n" });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr:
+        "iam-api: That confirmation code is not the one sent to pending@example.com: check the latest email and retry.\n",
+    });
   });
 
   test("user exists", async () => {
     const result = await fixture.workspace.run(["signup", "known@example.com"], { input: PASSWORD });
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "iam-api: An account for known@example.com already exists: log in with `iam-api login known@example.com` (or confirm it first).\n" });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "iam-api: An account for known@example.com already exists: log in with `iam-api login known@example.com` (or confirm it first).\n",
+    });
   });
 
   test("weak password, in Cognito's words", async () => {
@@ -104,13 +134,19 @@ describe("Cognito's refusals, one line each", () => {
     expect(result).toEqual({
       code: 1,
       stdout: "",
-      stderr: "iam-api: The user pool refused that password (Password must have uppercase characters): run `iam-api signup weak@example.com` again with a stronger one.\n",
+      stderr:
+        "iam-api: The user pool refused that password (Password must have uppercase characters): run `iam-api signup weak@example.com` again with a stronger one.\n",
     });
   });
 
   test("the email quota is told apart from throttling", async () => {
     const start = fixture.loopback.requests.length;
-    fixture.loopback.failNext("cognitoIdp", "LimitExceededException", "Exceeded daily email limit for the operation or the account.", 3);
+    fixture.loopback.failNext(
+      "cognitoIdp",
+      "LimitExceededException",
+      "Exceeded daily email limit for the operation or the account.",
+      3,
+    );
     const result = await fixture.workspace.run(["signup", "quota@example.com"], { input: PASSWORD });
     expect(result).toEqual({
       code: 1,
@@ -127,7 +163,11 @@ describe("Cognito's refusals, one line each", () => {
     const result = await fixture.workspace.run(["login", "known@example.com", "--json"], { input: PASSWORD });
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stderr)).toEqual({
-      error: { code: "Throttled", message: "Cognito (user pool) is throttling requests (TooManyRequestsException): wait a minute, then try again." },
+      error: {
+        code: "Throttled",
+        message:
+          "Cognito (user pool) is throttling requests (TooManyRequestsException): wait a minute, then try again.",
+      },
     });
     expect(operationsSince(start)).toEqual(Array(3).fill("cognitoIdp InitiateAuth"));
   });
@@ -136,8 +176,16 @@ describe("Cognito's refusals, one line each", () => {
 describe("network failures", () => {
   test("Cognito unreachable: three attempts, then one line", async () => {
     const port = await closedPort();
-    const result = await fixture.workspace.run(["login", "known@example.com"], { input: PASSWORD, env: { [TEST_ENDPOINT_ENV.cognitoIdp]: `http://127.0.0.1:${port}` } });
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "iam-api: Could not reach Cognito (user pool) (ECONNREFUSED) after 3 attempts: check your network connection and the Region output.\n" });
+    const result = await fixture.workspace.run(["login", "known@example.com"], {
+      input: PASSWORD,
+      env: { [TEST_ENDPOINT_ENV.cognitoIdp]: `http://127.0.0.1:${port}` },
+    });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "iam-api: Could not reach Cognito (user pool) (ECONNREFUSED) after 3 attempts: check your network connection and the Region output.\n",
+    });
   });
 
   test("a dropped API connection is retried, and gives up after three attempts", async () => {
@@ -151,7 +199,9 @@ describe("network failures", () => {
     fixture.loopback.dropNext("api", 3);
     const result = await fixture.workspace.run(["whoami"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^iam-api: Could not reach the API at 127\.0\.0\.1:\d+ \(\w+\) after 3 attempts: check your network connection and the Api output\.\n$/);
+    expect(result.stderr).toMatch(
+      /^iam-api: Could not reach the API at 127\.0\.0\.1:\d+ \(\w+\) after 3 attempts: check your network connection and the Api output\.\n$/,
+    );
     expect(operationsSince(start)).toEqual(Array(3).fill("api GET /private"));
   });
 });
@@ -161,7 +211,10 @@ describe("the API's 403", () => {
     const file = join(fixture.workspace.cacheDir, `${fixture.loopback.outputs.UserPool}.json`);
     const session = JSON.parse(await readFile(file, "utf8"));
     // Credentials the API does not accept, as another stage's identity pool would issue.
-    await writeFile(file, JSON.stringify({ ...session, credentials: { ...session.credentials, secretAccessKey: "not-the-issued-secret" } }));
+    await writeFile(
+      file,
+      JSON.stringify({ ...session, credentials: { ...session.credentials, secretAccessKey: "not-the-issued-secret" } }),
+    );
     const result = await fixture.workspace.run(["whoami"]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
@@ -174,7 +227,9 @@ describe("the API's 403", () => {
   test("a missing file or a name escaping the user's prefix is refused before any request", async () => {
     const start = fixture.loopback.requests.length;
     const result = await fixture.workspace.run(["upload", join(fixture.workspace.root, "missing.txt")]);
-    expect(result.stderr).toBe(`iam-api: ${join(fixture.workspace.root, "missing.txt")} is not a file: pass the path of the file to upload.\n`);
+    expect(result.stderr).toBe(
+      `iam-api: ${join(fixture.workspace.root, "missing.txt")} is not a file: pass the path of the file to upload.\n`,
+    );
     expect((await fixture.workspace.run(["rm", "../someone-else/file.txt"])).stderr).toBe(
       'iam-api: "../someone-else/file.txt" is not a file name: use a relative name such as notes.txt or docs/notes.txt.\n',
     );
@@ -186,28 +241,51 @@ describe("usage", () => {
   test("--help lists every command", async () => {
     const help = await fixture.workspace.run(["--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["signup", "confirm", "login", "logout", "whoami", "call", "upload", "ls", "download", "rm", "config"]) {
+    for (const command of [
+      "signup",
+      "confirm",
+      "login",
+      "logout",
+      "whoami",
+      "call",
+      "upload",
+      "ls",
+      "download",
+      "rm",
+      "config",
+    ]) {
       expect(help.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     }
   });
 
-  test.each([["whoami"], ["upload"], ["download"], ["config"]])("%s --help prints that command's usage", async (command) => {
-    const help = await fixture.workspace.run([command, "--help"]);
-    expect(help).toMatchObject({ code: 0, stderr: "" });
-    expect(help.stdout).toMatch(new RegExp(`^Usage: iam-api ${command} `));
-    expect(help.stdout).not.toContain("Commands:");
-  });
+  test.each([["whoami"], ["upload"], ["download"], ["config"]])(
+    "%s --help prints that command's usage",
+    async (command) => {
+      const help = await fixture.workspace.run([command, "--help"]);
+      expect(help).toMatchObject({ code: 0, stderr: "" });
+      expect(help.stdout).toMatch(new RegExp(`^Usage: iam-api ${command} `));
+      expect(help.stdout).not.toContain("Commands:");
+    },
+  );
 
   test.each([
     [["frobnicate"], "unknown command 'frobnicate'", ""],
     [["whoam"], "unknown command 'whoam' (Did you mean whoami?)", ""],
     [["login", "not-an-email"], '"not-an-email" is not an email address', " login"],
-    [["confirm", "a@example.com"], "Confirm with either the emailed code (confirm a@example.com <code>) or --admin", " confirm"],
+    [
+      ["confirm", "a@example.com"],
+      "Confirm with either the emailed code (confirm a@example.com <code>) or --admin",
+      " confirm",
+    ],
     [["call", "GET", "private"], 'The path must start with / (got "private")', " call"],
     [["ls", "--colour"], "unknown option '--colour'", " ls"],
     [["ls", "--admin"], "unknown option '--admin'", " ls"],
     [["whoami", "extra"], "too many arguments for 'whoami'. Expected 0 arguments but got 1: extra", " whoami"],
-    [["config", "--format", "yaml"], "option '--format <format>' argument 'yaml' is invalid. Allowed choices are json, env", " config"],
+    [
+      ["config", "--format", "yaml"],
+      "option '--format <format>' argument 'yaml' is invalid. Allowed choices are json, env",
+      " config",
+    ],
     [["download"], "missing required argument 'name'", " download"],
   ])("%j is a usage error of that command (exit 2)", async (args, message, command) => {
     const start = fixture.loopback.requests.length;
@@ -222,9 +300,14 @@ describe("an older Node", () => {
   const node20 = ["--import", `data:text/javascript,Object.defineProperty(process, "version", { value: "v20.20.2" })`];
 
   test("one line says so, never the SDK's NodeVersionSupportWarning block", async () => {
-    const result = await fixture.workspace.run(["login", "known@example.com"], { input: PASSWORD, nodeOptions: node20 });
+    const result = await fixture.workspace.run(["login", "known@example.com"], {
+      input: PASSWORD,
+      nodeOptions: node20,
+    });
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe("iam-api: Node v20.20.2 is past its end of life and not supported: install Node 22 or newer (this run goes on).\n");
+    expect(result.stderr).toBe(
+      "iam-api: Node v20.20.2 is past its end of life and not supported: install Node 22 or newer (this run goes on).\n",
+    );
   });
 
   test("a supported Node prints nothing extra", async () => {

@@ -15,7 +15,9 @@ const fixture = useWorkspace();
 beforeAll(async () => {
   const { workspace } = fixture;
   await workspace.run(["signup", EMAIL], { input: PASSWORD });
-  await workspace.run(["confirm", EMAIL, "--admin"], { env: { AWS_ACCESS_KEY_ID: "AKIDLOCAL", AWS_SECRET_ACCESS_KEY: "local" } });
+  await workspace.run(["confirm", EMAIL, "--admin"], {
+    env: { AWS_ACCESS_KEY_ID: "AKIDLOCAL", AWS_SECRET_ACCESS_KEY: "local" },
+  });
   expect((await workspace.run(["login", EMAIL], { input: PASSWORD })).code).toBe(0);
 });
 
@@ -23,11 +25,17 @@ beforeAll(async () => {
 async function sentDuring<T>(action: () => Promise<T>): Promise<{ result: T; requests: string[] }> {
   const start = fixture.loopback.requests.length;
   const result = await action();
-  return { result, requests: fixture.loopback.requests.slice(start).map(({ service, operation }) => `${service} ${operation}`) };
+  return {
+    result,
+    requests: fixture.loopback.requests.slice(start).map(({ service, operation }) => `${service} ${operation}`),
+  };
 }
 
 const TOO_MANY = { status: 429, body: '{"message":"Too Many Requests"}' };
-const INTERNAL = { status: 500, body: JSON.stringify({ error: "Internal error; the request id is in the API's access log." }) };
+const INTERNAL = {
+  status: 500,
+  body: JSON.stringify({ error: "Internal error; the request id is in the API's access log." }),
+};
 
 describe("API calls retry throttling and server errors, then fail in one line", () => {
   test("one 429 is retried and the call succeeds, output unchanged", async () => {
@@ -48,7 +56,12 @@ describe("API calls retry throttling and server errors, then fail in one line", 
   test("persistent throttling: three attempts, then exactly one line", async () => {
     fixture.loopback.answerNext("api", TOO_MANY, 3);
     const { result, requests } = await sentDuring(() => fixture.workspace.run(["whoami"]));
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "iam-api: The API is throttling requests (429 to GET /private after 3 attempts: Too Many Requests): wait a minute, then try again.\n" });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "iam-api: The API is throttling requests (429 to GET /private after 3 attempts: Too Many Requests): wait a minute, then try again.\n",
+    });
     expect(requests).toEqual(Array(3).fill("api GET /private"));
   });
 
@@ -58,7 +71,8 @@ describe("API calls retry throttling and server errors, then fail in one line", 
     expect(result).toEqual({
       code: 1,
       stdout: "",
-      stderr: "iam-api: GET /private failed with HTTP 500 Internal Server Error after 3 attempts: Internal error; the request id is in the API's access log.\n",
+      stderr:
+        "iam-api: GET /private failed with HTTP 500 Internal Server Error after 3 attempts: Internal error; the request id is in the API's access log.\n",
     });
     expect(requests).toHaveLength(3);
   });
@@ -74,15 +88,24 @@ describe("API calls retry throttling and server errors, then fail in one line", 
 
   test("a POST is never repeated", async () => {
     fixture.loopback.answerNext("api", INTERNAL);
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["call", "POST", "/private", "--data", "{}"]));
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "iam-api: POST /private failed with HTTP 500 Internal Server Error: Internal error; the request id is in the API's access log.\n" });
+    const { result, requests } = await sentDuring(() =>
+      fixture.workspace.run(["call", "POST", "/private", "--data", "{}"]),
+    );
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "iam-api: POST /private failed with HTTP 500 Internal Server Error: Internal error; the request id is in the API's access log.\n",
+    });
     expect(requests).toEqual(["api POST /private"]);
   });
 
   test("a Retry-After longer than the CLI waits is not waited for", async () => {
     fixture.loopback.answerNext("api", { ...TOO_MANY, headers: { "retry-after": "3600" } }, 3);
     const { result, requests } = await sentDuring(() => fixture.workspace.run(["whoami"]));
-    expect(result.stderr).toBe("iam-api: The API is throttling requests (429 to GET /private: Too Many Requests): wait a minute, then try again.\n");
+    expect(result.stderr).toBe(
+      "iam-api: The API is throttling requests (429 to GET /private: Too Many Requests): wait a minute, then try again.\n",
+    );
     expect(requests).toEqual(["api GET /private"]);
     await fixture.workspace.run(["whoami"]);
     await fixture.workspace.run(["whoami"]);
@@ -91,7 +114,11 @@ describe("API calls retry throttling and server errors, then fail in one line", 
 
 describe("open routes need no session", () => {
   test("call GET /public without a session is sent unsigned", async () => {
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["call", "GET", "/public"], { env: { IAM_API_CACHE_DIR: join(fixture.workspace.root, "empty-cache") } }));
+    const { result, requests } = await sentDuring(() =>
+      fixture.workspace.run(["call", "GET", "/public"], {
+        env: { IAM_API_CACHE_DIR: join(fixture.workspace.root, "empty-cache") },
+      }),
+    );
     expect(result).toMatchObject({ code: 0, stderr: "HTTP 200 OK\n" });
     expect(requests).toEqual(["api GET /public"]);
   });
@@ -104,9 +131,13 @@ describe("uploads survive a transient failure", () => {
     fixture.loopback.dropNext("s3");
     const { result, requests } = await sentDuring(() => fixture.workspace.run(["upload", source]));
     expect(result).toMatchObject({ code: 0, stderr: "" });
-    expect(result.stdout).toMatch(/^Uploaded .*report\.txt \(18 bytes\) as report\.txt \(key private\/us-east-1:[0-9a-f-]+\/report\.txt\)\.\n$/);
+    expect(result.stdout).toMatch(
+      /^Uploaded .*report\.txt \(18 bytes\) as report\.txt \(key private\/us-east-1:[0-9a-f-]+\/report\.txt\)\.\n$/,
+    );
     expect(requests).toHaveLength(2);
-    expect(requests.every((request) => /^s3 PUT \/loopback-uploads\/private\/.*\/report\.txt/.test(request))).toBe(true);
+    expect(requests.every((request) => /^s3 PUT \/loopback-uploads\/private\/.*\/report\.txt/.test(request))).toBe(
+      true,
+    );
     expect([...(await fixture.loopback.storedObjects()).values()]).toContain("quarterly numbers\n");
   });
 
@@ -114,14 +145,21 @@ describe("uploads survive a transient failure", () => {
     const source = join(fixture.workspace.root, "report.txt");
     fixture.loopback.dropNext("s3", 3);
     const { result, requests } = await sentDuring(() => fixture.workspace.run(["upload", source, "again.txt"]));
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "iam-api: Could not reach S3 (ECONNRESET) after 3 attempts: check your network connection and the Region output.\n" });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "iam-api: Could not reach S3 (ECONNRESET) after 3 attempts: check your network connection and the Region output.\n",
+    });
     expect(requests).toHaveLength(3);
   });
 });
 
 describe("a file you do not have is not an access problem", () => {
   test("a real denial still says so", async () => {
-    const result = await fixture.workspace.run(["download", "report.txt", "-"], { env: { IAM_API_BUCKET: "another-stages-bucket" } });
+    const result = await fixture.workspace.run(["download", "report.txt", "-"], {
+      env: { IAM_API_BUCKET: "another-stages-bucket" },
+    });
     expect(result).toEqual({
       code: 1,
       stdout: "",
@@ -132,17 +170,29 @@ describe("a file you do not have is not an access problem", () => {
 
   test("S3's 403 for a missing key of your own is told apart by listing your prefix", async () => {
     const { result, requests } = await sentDuring(() => fixture.workspace.run(["download", "secret.txt", "-"]));
-    expect(result).toEqual({ code: 1, stdout: "", stderr: "iam-api: There is no file named secret.txt in your files (`iam-api ls` lists them).\n" });
+    expect(result).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "iam-api: There is no file named secret.txt in your files (`iam-api ls` lists them).\n",
+    });
     expect(requests).toHaveLength(2);
-    expect(requests[0]).toMatch(/^s3 GET \/loopback-uploads\/private\/us-east-1%3A[\w-]+\/secret\.txt\?x-id=GetObject$/);
-    expect(requests[1]).toMatch(/^s3 GET \/loopback-uploads\/\?list-type=2&max-keys=1&prefix=private%2Fus-east-1%3A[\w-]+%2Fsecret\.txt$/);
+    expect(requests[0]).toMatch(
+      /^s3 GET \/loopback-uploads\/private\/us-east-1%3A[\w-]+\/secret\.txt\?x-id=GetObject$/,
+    );
+    expect(requests[1]).toMatch(
+      /^s3 GET \/loopback-uploads\/\?list-type=2&max-keys=1&prefix=private%2Fus-east-1%3A[\w-]+%2Fsecret\.txt$/,
+    );
   });
 });
 
 describe("progress text on a terminal", () => {
   function terminal(typed: string) {
     const written = { stdout: "", stderr: "" };
-    const sink = (name: keyof typeof written) => Object.assign(new PassThrough().on("data", (chunk) => (written[name] += chunk)), { isTTY: true });
+    const sink = (name: keyof typeof written) =>
+      Object.assign(
+        new PassThrough().on("data", (chunk) => (written[name] += chunk)),
+        { isTTY: true },
+      );
     const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => undefined });
     stdin.end(typed);
     const io: Io = { stdin, stdout: sink("stdout"), stderr: sink("stderr") };
@@ -151,7 +201,11 @@ describe("progress text on a terminal", () => {
 
   test("signup with missing outputs asks for nothing and leaves only the error", async () => {
     const { io, written } = terminal("Passw0rd!\rPassw0rd!\r");
-    const code = await main(["signup", "tty@example.com", "--outputs", join(fixture.workspace.root, "partial.json")], { ...fixture.workspace.env }, io);
+    const code = await main(
+      ["signup", "tty@example.com", "--outputs", join(fixture.workspace.root, "partial.json")],
+      { ...fixture.workspace.env },
+      io,
+    );
     await new Promise((resolve) => setImmediate(resolve));
     expect(code).toBe(1);
     expect(written.stderr).toMatch(/^iam-api: The (outputs file|deploy outputs) [^\n]*\n$/);
@@ -170,7 +224,9 @@ describe("progress text on a terminal", () => {
     const env = { ...fixture.workspace.env, [TEST_ENDPOINT_ENV.cognitoIdp]: `http://127.0.0.1:${port}` };
     expect(await main(["login", EMAIL, "--outputs", outputs], env, io)).toBe(1);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(written.stderr).toBe(`Password for ${EMAIL}: \nSigning in…\r\u001b[Kiam-api: Could not reach Cognito (user pool) (ECONNREFUSED) after 3 attempts: check your network connection and the Region output.\n`);
+    expect(written.stderr).toBe(
+      `Password for ${EMAIL}: \nSigning in…\r\u001b[Kiam-api: Could not reach Cognito (user pool) (ECONNREFUSED) after 3 attempts: check your network connection and the Region output.\n`,
+    );
     expect(await readFile(outputs, "utf8")).toContain(fixture.loopback.outputs.Api);
   });
 });

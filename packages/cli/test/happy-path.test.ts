@@ -28,7 +28,10 @@ describe("the tutorial's journey, as a subprocess", () => {
     expect(signup.stdout).toContain(`iam-api confirm ${EMAIL} <code>`);
 
     const code = await fixture.loopback.confirmationCode(EMAIL);
-    expect(await fixture.workspace.run(["confirm", EMAIL, code])).toMatchObject({ code: 0, stdout: `Confirmed ${EMAIL}. Log in with: iam-api login ${EMAIL}\n` });
+    expect(await fixture.workspace.run(["confirm", EMAIL, code])).toMatchObject({
+      code: 0,
+      stdout: `Confirmed ${EMAIL}. Log in with: iam-api login ${EMAIL}\n`,
+    });
 
     const login = await fixture.workspace.run(["login", EMAIL, "--json"], { input: `${PASSWORD}\n` });
     expect(login.code).toBe(0);
@@ -47,10 +50,16 @@ describe("the tutorial's journey, as a subprocess", () => {
   });
 
   test("the password went to Cognito only in SignUp: login proved it with SRP", () => {
-    const carriers = fixture.loopback.requests.filter((request) => request.body.includes(PASSWORD)).map((request) => request.operation);
+    const carriers = fixture.loopback.requests
+      .filter((request) => request.body.includes(PASSWORD))
+      .map((request) => request.operation);
     expect(carriers).toEqual(["SignUp"]);
-    const login = fixture.loopback.requests.filter((request) => request.operation === "InitiateAuth" || request.operation === "RespondToAuthChallenge");
-    expect(login.map((request) => JSON.parse(request.body).AuthFlow ?? JSON.parse(request.body).ChallengeName)).toEqual(["USER_SRP_AUTH", "PASSWORD_VERIFIER"]);
+    const login = fixture.loopback.requests.filter(
+      (request) => request.operation === "InitiateAuth" || request.operation === "RespondToAuthChallenge",
+    );
+    expect(login.map((request) => JSON.parse(request.body).AuthFlow ?? JSON.parse(request.body).ChallengeName)).toEqual(
+      ["USER_SRP_AUTH", "PASSWORD_VERIFIER"],
+    );
   });
 
   test("upload, ls, download and rm stay under private/<identityId>/", async () => {
@@ -58,19 +67,34 @@ describe("the tutorial's journey, as a subprocess", () => {
     await writeFile(source, "my private notes\n");
     const upload = await fixture.workspace.run(["upload", source, "docs/notes.txt", "--json"]);
     expect(upload.code).toBe(0);
-    expect(JSON.parse(upload.stdout)).toEqual({ name: "docs/notes.txt", key: `private/${identityId}/docs/notes.txt`, size: 17 });
-    expect(await fixture.loopback.storedObjects()).toEqual(new Map([[`private/${identityId}/docs/notes.txt`, "my private notes\n"]]));
+    expect(JSON.parse(upload.stdout)).toEqual({
+      name: "docs/notes.txt",
+      key: `private/${identityId}/docs/notes.txt`,
+      size: 17,
+    });
+    expect(await fixture.loopback.storedObjects()).toEqual(
+      new Map([[`private/${identityId}/docs/notes.txt`, "my private notes\n"]]),
+    );
 
     const ls = await fixture.workspace.run(["ls"]);
     expect(ls.code).toBe(0);
     expect(ls.stdout).toMatch(/^\s+17 {2}\d{4}-\d\d-\d\dT[\d:.]+Z {2}docs\/notes\.txt\n$/);
-    expect(JSON.parse((await fixture.workspace.run(["ls", "--json"])).stdout)).toMatchObject({ prefix: `private/${identityId}/`, files: [{ name: "docs/notes.txt", size: 17 }] });
+    expect(JSON.parse((await fixture.workspace.run(["ls", "--json"])).stdout)).toMatchObject({
+      prefix: `private/${identityId}/`,
+      files: [{ name: "docs/notes.txt", size: 17 }],
+    });
 
-    expect(await fixture.workspace.run(["download", "docs/notes.txt", "-"])).toMatchObject({ code: 0, stdout: "my private notes\n" });
+    expect(await fixture.workspace.run(["download", "docs/notes.txt", "-"])).toMatchObject({
+      code: 0,
+      stdout: "my private notes\n",
+    });
     expect((await fixture.workspace.run(["download", "docs/notes.txt"])).code).toBe(0);
     expect(await readFile(join(fixture.workspace.project, "notes.txt"), "utf8")).toBe("my private notes\n");
 
-    expect(await fixture.workspace.run(["rm", "docs/notes.txt"])).toMatchObject({ code: 0, stdout: "Deleted docs/notes.txt.\n" });
+    expect(await fixture.workspace.run(["rm", "docs/notes.txt"])).toMatchObject({
+      code: 0,
+      stdout: "Deleted docs/notes.txt.\n",
+    });
     expect(await fixture.loopback.storedObjects()).toEqual(new Map());
     expect(await fixture.workspace.run(["download", "docs/notes.txt", "-"])).toEqual({
       code: 1,
@@ -82,9 +106,17 @@ describe("the tutorial's journey, as a subprocess", () => {
   test("call prints the status and body; --json wraps them", async () => {
     const result = await fixture.workspace.run(["call", "get", "/files", "--json"]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ status: 200, contentType: "application/json", body: { prefix: `private/${identityId}/`, files: [] } });
+    expect(JSON.parse(result.stdout)).toEqual({
+      status: 200,
+      contentType: "application/json",
+      body: { prefix: `private/${identityId}/`, files: [] },
+    });
     const missing = await fixture.workspace.run(["call", "GET", "/nowhere"]);
-    expect(missing).toEqual({ code: 1, stdout: "", stderr: "iam-api: GET /nowhere failed with HTTP 404 Not Found: Not Found.\n" });
+    expect(missing).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "iam-api: GET /nowhere failed with HTTP 404 Not Found: Not Found.\n",
+    });
   });
 
   test("config gives a client app its settings", async () => {
@@ -113,22 +145,41 @@ describe("the tutorial's journey, as a subprocess", () => {
 
 describe("the credential cache", () => {
   test("a call with a warm cache makes exactly one request", async () => {
-    expect(await requestsDuring(() => fixture.workspace.run(["call", "GET", "/private"]))).toEqual(["api GET /private"]);
+    expect(await requestsDuring(() => fixture.workspace.run(["call", "GET", "/private"]))).toEqual([
+      "api GET /private",
+    ]);
   });
 
   test("credentials about to expire are renewed with the cached id token", async () => {
     fixture.loopback.credentialLifetimeMs = 60_000;
     const cache = await readCache();
-    await writeFile(sessionPath(), JSON.stringify({ ...cache, credentials: { ...cache.credentials, expiresAt: Date.now() + 60_000 } }));
-    expect(await requestsDuring(() => fixture.workspace.run(["whoami"]))).toEqual(["cognitoIdentity GetCredentialsForIdentity", "api GET /private"]);
+    await writeFile(
+      sessionPath(),
+      JSON.stringify({ ...cache, credentials: { ...cache.credentials, expiresAt: Date.now() + 60_000 } }),
+    );
+    expect(await requestsDuring(() => fixture.workspace.run(["whoami"]))).toEqual([
+      "cognitoIdentity GetCredentialsForIdentity",
+      "api GET /private",
+    ]);
     fixture.loopback.credentialLifetimeMs = 60 * 60_000;
   });
 
   test("expired tokens are refreshed with the refresh token first", async () => {
     const cache = await readCache();
-    await writeFile(sessionPath(), JSON.stringify({ ...cache, signIn: { ...cache.signIn, tokensExpireAt: Date.now() }, credentials: { ...cache.credentials, expiresAt: Date.now() } }));
+    await writeFile(
+      sessionPath(),
+      JSON.stringify({
+        ...cache,
+        signIn: { ...cache.signIn, tokensExpireAt: Date.now() },
+        credentials: { ...cache.credentials, expiresAt: Date.now() },
+      }),
+    );
     const requests = await requestsDuring(async () => expect((await fixture.workspace.run(["whoami"])).code).toBe(0));
-    expect(requests).toEqual(["cognitoIdp InitiateAuth", "cognitoIdentity GetCredentialsForIdentity", "api GET /private"]);
+    expect(requests).toEqual([
+      "cognitoIdp InitiateAuth",
+      "cognitoIdentity GetCredentialsForIdentity",
+      "api GET /private",
+    ]);
     expect((await readCache()).signIn.tokensExpireAt).toBeGreaterThan(Date.now() + 30 * 60_000);
     expect(await requestsDuring(() => fixture.workspace.run(["whoami"]))).toEqual(["api GET /private"]);
   });
@@ -137,24 +188,54 @@ describe("the credential cache", () => {
     expect((await stat(sessionPath())).mode & 0o777).toBe(0o600);
     expect((await stat(fixture.workspace.cacheDir)).mode & 0o777).toBe(0o700);
     const { credentials, signIn } = await readCache();
-    expect(await fixture.workspace.filesHolding([credentials.secretAccessKey, credentials.sessionToken, signIn.refreshToken, signIn.idToken, PASSWORD])).toEqual([sessionPath()]);
+    expect(
+      await fixture.workspace.filesHolding([
+        credentials.secretAccessKey,
+        credentials.sessionToken,
+        signIn.refreshToken,
+        signIn.idToken,
+        PASSWORD,
+      ]),
+    ).toEqual([sessionPath()]);
     expect(await readFile(sessionPath(), "utf8")).not.toContain(PASSWORD);
   });
 
   test("a revoked refresh token asks the user to log in again", async () => {
     const cache = await readCache();
-    await fixture.loopback.cognitoLocal("RevokeToken", { ClientId: fixture.loopback.outputs.UserPoolClient, Token: cache.signIn.refreshToken });
-    await writeFile(sessionPath(), JSON.stringify({ ...cache, signIn: { ...cache.signIn, tokensExpireAt: Date.now() }, credentials: { ...cache.credentials, expiresAt: Date.now() } }));
-    expect(await fixture.workspace.run(["whoami"])).toEqual({ code: 1, stdout: "", stderr: `iam-api: Your sign-in has expired or was revoked: log in again with \`iam-api login ${EMAIL}\`.\n` });
+    await fixture.loopback.cognitoLocal("RevokeToken", {
+      ClientId: fixture.loopback.outputs.UserPoolClient,
+      Token: cache.signIn.refreshToken,
+    });
+    await writeFile(
+      sessionPath(),
+      JSON.stringify({
+        ...cache,
+        signIn: { ...cache.signIn, tokensExpireAt: Date.now() },
+        credentials: { ...cache.credentials, expiresAt: Date.now() },
+      }),
+    );
+    expect(await fixture.workspace.run(["whoami"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `iam-api: Your sign-in has expired or was revoked: log in again with \`iam-api login ${EMAIL}\`.\n`,
+    });
   });
 
   test("logout revokes the refresh token and deletes the cache file", async () => {
     expect((await fixture.workspace.run(["login", EMAIL], { input: `${PASSWORD}\n` })).code).toBe(0);
     const { signIn } = await readCache();
-    const requests = await requestsDuring(async () => expect((await fixture.workspace.run(["logout", "--json"])).stdout).toBe('{"loggedOut":true,"revoked":true}\n'));
+    const requests = await requestsDuring(async () =>
+      expect((await fixture.workspace.run(["logout", "--json"])).stdout).toBe('{"loggedOut":true,"revoked":true}\n'),
+    );
     expect(requests).toEqual(["cognitoIdp RevokeToken"]);
     await expect(stat(sessionPath())).rejects.toThrow(/ENOENT/);
-    await expect(fixture.loopback.cognitoLocal("InitiateAuth", { ClientId: fixture.loopback.outputs.UserPoolClient, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: signIn.refreshToken } })).rejects.toThrow(/NotAuthorized/);
+    await expect(
+      fixture.loopback.cognitoLocal("InitiateAuth", {
+        ClientId: fixture.loopback.outputs.UserPoolClient,
+        AuthFlow: "REFRESH_TOKEN_AUTH",
+        AuthParameters: { REFRESH_TOKEN: signIn.refreshToken },
+      }),
+    ).rejects.toThrow(/NotAuthorized/);
     expect((await fixture.workspace.run(["whoami"])).stderr).toBe(
       "iam-api: The API answered 403 to GET /private, which needs a signed-in caller: log in with `iam-api login <email>` or `iam-api login --provider <name> --token <token>`, then retry.\n",
     );
@@ -167,8 +248,13 @@ describe("the credential cache", () => {
 describe("confirm --admin", () => {
   test("confirms with the deployer's AWS credentials, as admin-confirm-sign-up", async () => {
     expect((await fixture.workspace.run(["signup", "admin@example.com"], { input: `${PASSWORD}\n` })).code).toBe(0);
-    const confirm = await fixture.workspace.run(["confirm", "admin@example.com", "--admin"], { env: { AWS_ACCESS_KEY_ID: "AKIDLOCAL", AWS_SECRET_ACCESS_KEY: "local" } });
-    expect(confirm).toMatchObject({ code: 0, stdout: "Confirmed admin@example.com. Log in with: iam-api login admin@example.com\n" });
+    const confirm = await fixture.workspace.run(["confirm", "admin@example.com", "--admin"], {
+      env: { AWS_ACCESS_KEY_ID: "AKIDLOCAL", AWS_SECRET_ACCESS_KEY: "local" },
+    });
+    expect(confirm).toMatchObject({
+      code: 0,
+      stdout: "Confirmed admin@example.com. Log in with: iam-api login admin@example.com\n",
+    });
     expect(fixture.loopback.requests.at(-1)?.operation).toBe("AdminConfirmSignUp");
     expect((await fixture.workspace.run(["login", "admin@example.com"], { input: `${PASSWORD}\n` })).code).toBe(0);
   });
@@ -177,6 +263,8 @@ describe("confirm --admin", () => {
     expect((await fixture.workspace.run(["signup", "nocreds@example.com"], { input: `${PASSWORD}\n` })).code).toBe(0);
     const confirm = await fixture.workspace.run(["confirm", "nocreds@example.com", "--admin"]);
     expect(confirm.code).toBe(1);
-    expect(confirm.stderr).toMatch(/^iam-api: `confirm --admin` signs with your own AWS credentials \(the deployer's\) and found none: set AWS_PROFILE/);
+    expect(confirm.stderr).toMatch(
+      /^iam-api: `confirm --admin` signs with your own AWS credentials \(the deployer's\) and found none: set AWS_PROFILE/,
+    );
   });
 });

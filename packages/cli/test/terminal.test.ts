@@ -10,7 +10,10 @@ function fakeIo(tty: boolean) {
     return Object.assign(sink, { isTTY: tty });
   };
   const rawModes: boolean[] = [];
-  const stdin = Object.assign(new PassThrough(), { isTTY: tty, setRawMode: tty ? (raw: boolean) => rawModes.push(raw) : undefined });
+  const stdin = Object.assign(new PassThrough(), {
+    isTTY: tty,
+    setRawMode: tty ? (raw: boolean) => rawModes.push(raw) : undefined,
+  });
   const io: Io = { stdin, stdout: stream("stdout"), stderr: stream("stderr") };
   return { io, stdin, written, rawModes };
 }
@@ -24,7 +27,10 @@ describe("progress", () => {
   });
 
   test("stays quiet when piped or with --json", async () => {
-    for (const [tty, quiet] of [[false, false], [true, true]]) {
+    for (const [tty, quiet] of [
+      [false, false],
+      [true, true],
+    ]) {
       const { io, written } = fakeIo(tty);
       progress(io, quiet, "Signing in")();
       await new Promise((resolve) => setImmediate(resolve));
@@ -59,6 +65,8 @@ describe("readSecret", () => {
   test("empty input is a clear error", async () => {
     const { io, stdin } = fakeIo(false);
     stdin.end("");
-    await expect(readSecret(io, "Password: ")).rejects.toThrow("No password given: type it at the prompt, or pipe it on stdin.");
+    await expect(readSecret(io, "Password: ")).rejects.toThrow(
+      "No password given: type it at the prompt, or pipe it on stdin.",
+    );
   });
 });

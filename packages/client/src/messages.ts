@@ -79,7 +79,13 @@ export function apiMessage(body: string): string | undefined {
     const parsed = JSON.parse(body) as { message?: unknown; error?: unknown; Message?: unknown };
     const message = parsed?.message ?? parsed?.error ?? parsed?.Message;
     // Without its final period: the message is quoted inside a sentence of ours.
-    const text = typeof message === "string" ? message.replace(/\s+/g, " ").replace(/[\s.]+$/, "").trim() : "";
+    const text =
+      typeof message === "string"
+        ? message
+            .replace(/\s+/g, " ")
+            .replace(/[\s.]+$/, "")
+            .trim()
+        : "";
     return text || undefined;
   } catch {
     return undefined;

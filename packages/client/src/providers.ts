@@ -24,7 +24,10 @@ export type FederatedProvider = keyof typeof FEDERATED_PROVIDERS;
  * OIDC provider (infra/federation.ts) and the clients' Logins key both come from here.
  */
 export function auth0ProviderName(domainOrIssuer: string): string | undefined {
-  const domain = domainOrIssuer.replace(/^https:\/\//i, "").replace(/\/+$/, "").toLowerCase();
+  const domain = domainOrIssuer
+    .replace(/^https:\/\//i, "")
+    .replace(/\/+$/, "")
+    .toLowerCase();
   return /^[a-z0-9.-]+$/.test(domain) ? domain : undefined;
 }
 

@@ -38,7 +38,11 @@ export function retryAfterMs(header: string | null | undefined, now = Date.now()
  * server's `Retry-After` when it gave one, else "full jitter" backoff, a random delay up to
  * `base · 2^(attempt-1)`, so that many clients throttled at once do not retry in step.
  */
-export function retryDelayMs(attempt: number, retryAfter: number | undefined, { baseMs = BASE_DELAY_MS, random = Math.random } = {}): number {
+export function retryDelayMs(
+  attempt: number,
+  retryAfter: number | undefined,
+  { baseMs = BASE_DELAY_MS, random = Math.random } = {},
+): number {
   if (retryAfter !== undefined) return retryAfter;
   return Math.round(random() * baseMs * 2 ** (attempt - 1));
 }

@@ -33,12 +33,16 @@ export const VITE_NAMES: Record<keyof ClientSettings, string> = {
 };
 
 export function clientSettings(outputs: Record<OutputName, string>): ClientSettings {
-  return Object.fromEntries(Object.entries(SETTING_OUTPUTS).map(([setting, output]) => [setting, outputs[output]])) as unknown as ClientSettings;
+  return Object.fromEntries(
+    Object.entries(SETTING_OUTPUTS).map(([setting, output]) => [setting, outputs[output]]),
+  ) as unknown as ClientSettings;
 }
 
 /** The web client's build-time variables for these settings, by name. */
 export function viteVariables(settings: ClientSettings): Record<string, string> {
-  return Object.fromEntries((Object.keys(VITE_NAMES) as Array<keyof ClientSettings>).map((setting) => [VITE_NAMES[setting], settings[setting]]));
+  return Object.fromEntries(
+    (Object.keys(VITE_NAMES) as Array<keyof ClientSettings>).map((setting) => [VITE_NAMES[setting], settings[setting]]),
+  );
 }
 
 /** `KEY=value` lines a Vite dev server reads from `.env.local`, pointing it at the stage these settings come from. */

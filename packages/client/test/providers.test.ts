@@ -11,7 +11,10 @@ describe("auth0ProviderName: the Logins key of an Auth0 tenant", () => {
     expect(auth0ProviderName(value)).toBe(key);
   });
 
-  test.each(["https://my-tenant.us.auth0.com/path", "my tenant.auth0.com", "", "https://"])("%j is no domain", (value) => {
-    expect(auth0ProviderName(value)).toBeUndefined();
-  });
+  test.each(["https://my-tenant.us.auth0.com/path", "my tenant.auth0.com", "", "https://"])(
+    "%j is no domain",
+    (value) => {
+      expect(auth0ProviderName(value)).toBeUndefined();
+    },
+  );
 });

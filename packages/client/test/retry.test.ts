@@ -34,7 +34,9 @@ describe("how long to wait", () => {
 describe("the API's own message", () => {
   test("from `message` (API Gateway) or `error` (this app's handlers), without its final period", () => {
     expect(apiMessage('{"message":"Forbidden"}')).toBe("Forbidden");
-    expect(apiMessage('{"error":"The cursor is not valid: pass the nextCursor of a previous page."}')).toBe("The cursor is not valid: pass the nextCursor of a previous page");
+    expect(apiMessage('{"error":"The cursor is not valid: pass the nextCursor of a previous page."}')).toBe(
+      "The cursor is not valid: pass the nextCursor of a previous page",
+    );
     expect(apiMessage("<html>Bad gateway</html>")).toBeUndefined();
     expect(apiMessage('{"message":"  "}')).toBeUndefined();
   });

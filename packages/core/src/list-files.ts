@@ -21,11 +21,21 @@ export interface FilePage {
 const PAGE_SIZE = 1000;
 
 /** One page of the objects under the identity's own prefix, and never anyone else's. */
-export async function listOwnFiles(s3: S3Client, bucket: string, identityId: string, cursor?: string): Promise<FilePage> {
+export async function listOwnFiles(
+  s3: S3Client,
+  bucket: string,
+  identityId: string,
+  cursor?: string,
+): Promise<FilePage> {
   const prefix = ownFilesPrefix(identityId);
   try {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: PAGE_SIZE, ContinuationToken: cursor || undefined }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        MaxKeys: PAGE_SIZE,
+        ContinuationToken: cursor || undefined,
+      }),
     );
     return {
       prefix,
@@ -39,7 +49,10 @@ export async function listOwnFiles(s3: S3Client, bucket: string, identityId: str
     };
   } catch (error) {
     if (cursor && (error as { name?: string }).name === "InvalidArgument") {
-      throw new HttpError(400, "The cursor is not valid: pass the nextCursor of a previous page, or none for the first page.");
+      throw new HttpError(
+        400,
+        "The cursor is not valid: pass the nextCursor of a previous page, or none for the first page.",
+      );
     }
     throw error;
   }

@@ -41,7 +41,12 @@ describe("GET /files", () => {
       prefix,
       files: [
         { name: "notes.txt", key: `${prefix}notes.txt`, size: 12, lastModified: "2026-11-20T10:00:00.000Z" },
-        { name: "photos/cat.jpg", key: `${prefix}photos/cat.jpg`, size: 2048, lastModified: "2026-11-21T10:00:00.000Z" },
+        {
+          name: "photos/cat.jpg",
+          key: `${prefix}photos/cat.jpg`,
+          size: 2048,
+          lastModified: "2026-11-21T10:00:00.000Z",
+        },
       ],
     });
   });
@@ -60,7 +65,12 @@ describe("GET /files", () => {
 
   it("answers 400 with what to do for a cursor S3 rejects", async () => {
     s3.on(ListObjectsV2Command).rejects(
-      new S3ServiceException({ name: "InvalidArgument", $fault: "client", $metadata: {}, message: "The continuation token provided is incorrect" }),
+      new S3ServiceException({
+        name: "InvalidArgument",
+        $fault: "client",
+        $metadata: {},
+        message: "The continuation token provided is incorrect",
+      }),
     );
     const response = await handler(iamEvent("GET /files", undefined, { queryStringParameters: { cursor: "forged" } }));
     expect(response.statusCode).toBe(400);

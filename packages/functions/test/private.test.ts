@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { handler } from "../src/private";
-import { IDENTITY_ID, IDENTITY_POOL_ID, USER_POOL_PROVIDER, iamEvent, userPoolIdentity } from "@iam-auth-api/loopback/events";
+import {
+  IDENTITY_ID,
+  IDENTITY_POOL_ID,
+  USER_POOL_PROVIDER,
+  iamEvent,
+  userPoolIdentity,
+} from "@iam-auth-api/loopback/events";
 
 function body(response: { body?: string }) {
   return JSON.parse(response.body ?? "null");

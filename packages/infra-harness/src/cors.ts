@@ -12,9 +12,19 @@ export async function infraCors(stage = "dev"): Promise<LoopbackCors> {
 }
 
 function corsOf(evaluation: Evaluation): LoopbackCors {
-  const api = single(evaluation, "aws:apigatewayv2/api:Api").inputs.corsConfiguration as ApiCorsConfiguration | undefined;
+  const api = single(evaluation, "aws:apigatewayv2/api:Api").inputs.corsConfiguration as
+    | ApiCorsConfiguration
+    | undefined;
   // The bucket the app's `Bucket` output names: the site has a bucket (with CORS) of its own.
-  const [bucketCors] = referencing(evaluation, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "bucket", evaluation.outputs.Bucket);
-  if (!bucketCors) throw new Error(`No CORS configuration for the uploads bucket ${evaluation.outputs.Bucket} in stage ${evaluation.app.stage}: a browser could not reach it.`);
+  const [bucketCors] = referencing(
+    evaluation,
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
+    "bucket",
+    evaluation.outputs.Bucket,
+  );
+  if (!bucketCors)
+    throw new Error(
+      `No CORS configuration for the uploads bucket ${evaluation.outputs.Bucket} in stage ${evaluation.app.stage}: a browser could not reach it.`,
+    );
   return { api: api ?? {}, bucket: bucketCors.inputs.corsRules as BucketCorsRule[] };
 }

@@ -86,7 +86,13 @@ function secretEnvironment(secrets: Record<string, string> = {}) {
 /** Runs the bundle in a child process: infra/ modules create resources when imported, and Pulumi's runtime is per process. */
 async function evaluateInChildProcess(bundle: string, scenario: Scenario): Promise<Evaluation> {
   const scratch = await mkdtemp(join(tmpdir(), "sst-harness-"));
-  const context: ProgramContext = { scenario, root: ROOT, platform: PLATFORM, scratch, resultFile: join(scratch, "evaluation.json") };
+  const context: ProgramContext = {
+    scenario,
+    root: ROOT,
+    platform: PLATFORM,
+    scratch,
+    resultFile: join(scratch, "evaluation.json"),
+  };
   try {
     const child = spawn(process.execPath, ["--input-type=module", "-"], {
       // Bare imports in the bundle resolve from here, the way they do for SST's own build output.

@@ -51,4 +51,5 @@ export interface Evaluation {
 export const resourceKey = (resource: { type: string; name: string }) => `${resource.type}::${resource.name}`;
 
 /** A provider input or policy field that holds one value or a list of them, as a list. */
-export const asList = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+export const asList = (value: unknown): unknown[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];

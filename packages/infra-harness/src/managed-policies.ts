@@ -8,7 +8,9 @@ export const AWS_MANAGED_POLICIES: Record<string, PolicyDocument> = {
   // What SST 4.17.1 attaches to every Function role that logs (function.ts).
   "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": {
     Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" }],
+    Statement: [
+      { Effect: "Allow", Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], Resource: "*" },
+    ],
   },
 };
 

@@ -58,7 +58,12 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
       };
     case "aws:iam/role:Role": {
       const roleName = inputs.name ?? `${name}-${digest(seed, 7)}`;
-      return { id: roleName, name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}`, uniqueId: `AROA${digest(seed, 17).toUpperCase()}` };
+      return {
+        id: roleName,
+        name: roleName,
+        arn: `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}`,
+        uniqueId: `AROA${digest(seed, 17).toUpperCase()}`,
+      };
     }
     case "aws:lambda/function:Function": {
       const functionName = inputs.name ?? `${name}-${digest(seed, 7)}`;
@@ -73,14 +78,26 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
     }
     case "aws:cloudwatch/logGroup:LogGroup": {
       const logGroupName = inputs.name ?? `${name}-${digest(seed, 7)}`;
-      return { id: logGroupName, name: logGroupName, arn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${logGroupName}` };
+      return {
+        id: logGroupName,
+        name: logGroupName,
+        arn: `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${logGroupName}`,
+      };
     }
     case "aws:cloudfront/distribution:Distribution": {
       const id = digest(seed, 14, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-      return { id, arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/${id}`, domainName: `d${digest(seed, 13)}.cloudfront.net`, hostedZoneId: "Z2FDTNDATAQYW2" };
+      return {
+        id,
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/${id}`,
+        domainName: `d${digest(seed, 13)}.cloudfront.net`,
+        hostedZoneId: "Z2FDTNDATAQYW2",
+      };
     }
     case "random:index/randomBytes:RandomBytes": {
-      const bytes = createHash("sha256").update(seed).digest().subarray(0, inputs.length ?? 32);
+      const bytes = createHash("sha256")
+        .update(seed)
+        .digest()
+        .subarray(0, inputs.length ?? 32);
       return { id: seed, base64: bytes.toString("base64"), hex: bytes.toString("hex") };
     }
   }
@@ -102,7 +119,17 @@ type PolicyStatementArgs = {
   conditions?: { test: string; variable: string; values: string[] }[];
 };
 
-const STATEMENT_FIELDS = new Set(["sid", "effect", "actions", "notActions", "resources", "notResources", "principals", "notPrincipals", "conditions"]);
+const STATEMENT_FIELDS = new Set([
+  "sid",
+  "effect",
+  "actions",
+  "notActions",
+  "resources",
+  "notResources",
+  "principals",
+  "notPrincipals",
+  "conditions",
+]);
 
 /** The Terraform provider collapses one-element lists to a string; the tests read the same JSON AWS would. */
 const oneOrMany = (values: string[]) => (values.length === 1 ? values[0] : values);
@@ -123,7 +150,8 @@ function renderPolicyDocument(inputs: { statements?: PolicyStatementArgs[]; [oth
   if (unsupported.length) throw new Error(`getPolicyDocument mock does not implement: ${unsupported.join(", ")}`);
   const Statement = (inputs.statements ?? []).map((statement) => {
     const unknown = Object.keys(statement).filter((key) => !STATEMENT_FIELDS.has(key));
-    if (unknown.length) throw new Error(`getPolicyDocument mock does not implement statement fields: ${unknown.join(", ")}`);
+    if (unknown.length)
+      throw new Error(`getPolicyDocument mock does not implement statement fields: ${unknown.join(", ")}`);
     const rendered: Record<string, unknown> = {};
     if (statement.sid) rendered.Sid = statement.sid;
     rendered.Effect = statement.effect ?? "Allow";
@@ -135,7 +163,8 @@ function renderPolicyDocument(inputs: { statements?: PolicyStatementArgs[]; [oth
     if (statement.notPrincipals?.length) rendered.NotPrincipal = renderPrincipals(statement.notPrincipals);
     if (statement.conditions?.length) {
       const condition: Record<string, Record<string, string | string[]>> = {};
-      for (const { test, variable, values } of statement.conditions) (condition[test] ??= {})[variable] = oneOrMany(values);
+      for (const { test, variable, values } of statement.conditions)
+        (condition[test] ??= {})[variable] = oneOrMany(values);
       rendered.Condition = condition;
     }
     return rendered;
@@ -147,16 +176,33 @@ function renderPolicyDocument(inputs: { statements?: PolicyStatementArgs[]; [oth
 export function invokeResult(token: string, inputs: Record<string, any>): Record<string, any> {
   switch (token) {
     case "aws:index/getRegion:getRegion":
-      return { id: REGION, name: REGION, region: REGION, endpoint: `ec2.${REGION}.amazonaws.com`, description: "US East (N. Virginia)" };
+      return {
+        id: REGION,
+        name: REGION,
+        region: REGION,
+        endpoint: `ec2.${REGION}.amazonaws.com`,
+        description: "US East (N. Virginia)",
+      };
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { id: ACCOUNT_ID, accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/deployer`, userId: "AIDAEXAMPLEDEPLOYER" };
+      return {
+        id: ACCOUNT_ID,
+        accountId: ACCOUNT_ID,
+        arn: `arn:aws:iam::${ACCOUNT_ID}:user/deployer`,
+        userId: "AIDAEXAMPLEDEPLOYER",
+      };
     case "aws:index/getPartition:getPartition":
       return { id: "aws", partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" };
     case "aws:iam/getPolicyDocument:getPolicyDocument": {
       const json = renderPolicyDocument(inputs);
       // The data source echoes its arguments, an empty list as absent (as the bridged provider does):
       // SST's Function reads `statements` back to decide whether its role gets an inline policy.
-      return { ...inputs, statements: inputs.statements?.length ? inputs.statements : undefined, id: createHash("sha256").update(json).digest("hex").slice(0, 10), json, minifiedJson: json };
+      return {
+        ...inputs,
+        statements: inputs.statements?.length ? inputs.statements : undefined,
+        id: createHash("sha256").update(json).digest("hex").slice(0, 10),
+        json,
+        minifiedJson: json,
+      };
     }
   }
   throw new Error(`No mock for provider function ${token}: add one to packages/infra-harness/src/mocks.ts`);

@@ -116,7 +116,14 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
   const entry = (type: string, name: string) => {
     const key = resourceKey({ type, name });
     if (!registered.has(key)) {
-      registered.set(key, { type, name, custom: false, inputs: {}, outputs: {}, options: { retainOnDelete: false, protect: false } });
+      registered.set(key, {
+        type,
+        name,
+        custom: false,
+        inputs: {},
+        outputs: {},
+        options: { retainOnDelete: false, protect: false },
+      });
     }
     return registered.get(key)!;
   };

@@ -27,7 +27,9 @@ interface Rule {
  * role carries (its published document, from managed-policies.ts; unknown ones are left to
  * `no-aws-managed-policies`).
  */
-function policyDocuments(evaluation: Evaluation): { resource: PlannedResource; source: string; policy: PolicyDocument }[] {
+function policyDocuments(
+  evaluation: Evaluation,
+): { resource: PlannedResource; source: string; policy: PolicyDocument }[] {
   const documents = [];
   for (const resource of evaluation.resources) {
     const texts: string[] = [];
@@ -38,7 +40,11 @@ function policyDocuments(evaluation: Evaluation): { resource: PlannedResource; s
         if (managed) documents.push({ resource, source: ` (managed ${arn.split("/").pop()})`, policy: managed });
       }
     }
-    if (["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:s3/bucketPolicy:BucketPolicy"].includes(resource.type)) {
+    if (
+      ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:s3/bucketPolicy:BucketPolicy"].includes(
+        resource.type,
+      )
+    ) {
       texts.push(resource.inputs.policy);
     }
     for (const text of texts) documents.push({ resource, source: "", policy: JSON.parse(text) });
@@ -56,22 +62,29 @@ const allowStatements = (evaluation: Evaluation) =>
 const noWildcardActions: Rule = {
   id: "no-wildcard-actions",
   follows: "AwsSolutions-IAM5",
-  description: "No policy, managed ones included, allows a wildcard action (`*`, `s3:*`, `s3:Get*`): every grant names what it allows.",
+  description:
+    "No policy, managed ones included, allows a wildcard action (`*`, `s3:*`, `s3:Get*`): every grant names what it allows.",
   check: (evaluation) =>
     allowStatements(evaluation).flatMap(({ resource, source, statement }) =>
       [...asList(statement.Action), ...asList(statement.NotAction).map(() => "NotAction")]
         .filter((action) => String(action).includes("*") || action === "NotAction")
-        .map((action) => ({ rule: "no-wildcard-actions", resource: resourceKey(resource), message: `allows ${action}${source}` })),
+        .map((action) => ({
+          rule: "no-wildcard-actions",
+          resource: resourceKey(resource),
+          message: `allows ${action}${source}`,
+        })),
     ),
 };
 
 /** `*`, or an ARN whose resource part is `*`: every resource of a service (`arn:aws:logs:*:*:*`, `arn:aws:s3:::*`). */
-const everyResource = (resource: unknown) => resource === "*" || /^arn:[^:]+:[^:]+:[^:]*:[^:]*:\*$/.test(String(resource));
+const everyResource = (resource: unknown) =>
+  resource === "*" || /^arn:[^:]+:[^:]+:[^:]*:[^:]*:\*$/.test(String(resource));
 
 const noWildcardResources: Rule = {
   id: "no-wildcard-resources",
   follows: "AwsSolutions-IAM5",
-  description: "No policy, managed ones included, allows anything on every resource of a service (`*`, `arn:aws:logs:*:*:*`, `arn:aws:s3:::*`, or NotResource).",
+  description:
+    "No policy, managed ones included, allows anything on every resource of a service (`*`, `arn:aws:logs:*:*:*`, `arn:aws:s3:::*`, or NotResource).",
   check: (evaluation) =>
     allowStatements(evaluation)
       .filter(({ statement }) => asList(statement.Resource).some(everyResource) || statement.NotResource !== undefined)
@@ -85,7 +98,8 @@ const noWildcardResources: Rule = {
 const noAwsManagedPolicies: Rule = {
   id: "no-aws-managed-policies",
   follows: "AwsSolutions-IAM4",
-  description: "No role carries an AWS managed policy: they are written for every account, not this app, and AWS may widen them.",
+  description:
+    "No role carries an AWS managed policy: they are written for every account, not this app, and AWS may widen them.",
   check: (evaluation) =>
     ofType(evaluation, "aws:iam/role:Role").flatMap((role) =>
       asList(role.inputs.managedPolicyArns)
@@ -101,16 +115,24 @@ const noAwsManagedPolicies: Rule = {
 
 /** IAM's wildcard match, for an action or resource pattern such as `s3:Put*`. */
 const matches = (pattern: unknown, value: string) =>
-  new RegExp(`^${String(pattern).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(value);
+  new RegExp(
+    `^${String(pattern)
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "i",
+  ).test(value);
 
 /** What a Lambda function needs to write its logs: CreateLogStream and PutLogEvents, authorized on the stream (Service Authorization Reference). */
 const LOG_WRITES = ["logs:CreateLogStream", "logs:PutLogEvents"];
 
 /** The ARN itself or anything inside it (`<group arn>:*`, `<group arn>:log-stream:…`); log group names hold no `:`. */
-const withinLogGroup = (resource: unknown, groupArn: string) => resource === groupArn || String(resource).startsWith(`${groupArn}:`);
+const withinLogGroup = (resource: unknown, groupArn: string) =>
+  resource === groupArn || String(resource).startsWith(`${groupArn}:`);
 
 /** An action pattern that names CloudWatch Logs actions: `logs:Put*`, `logs:*`, `*`. */
-const grantsLogs = (action: unknown) => String(action).toLowerCase().startsWith("logs:") || matches(action, "logs:any-action");
+const grantsLogs = (action: unknown) =>
+  String(action).toLowerCase().startsWith("logs:") || matches(action, "logs:any-action");
 
 const lambdaLogsOwnGroup: Rule = {
   id: "lambda-logs-own-group",
@@ -121,12 +143,15 @@ const lambdaLogsOwnGroup: Rule = {
       const role = referencedBy(evaluation, "aws:iam/role:Role", "arn", fn.inputs.role);
       const own = fn.inputs.loggingConfig?.logGroup ?? `/aws/lambda/${fn.outputs.name}`;
       // A group the app does not create (Lambda's default) is still named by this account and region.
-      const ownArn: string = logGroupOf(evaluation, fn)?.outputs.arn ?? `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${own}`;
+      const ownArn: string =
+        logGroupOf(evaluation, fn)?.outputs.arn ?? `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${own}`;
       const finding = (message: string) => ({ rule: "lambda-logs-own-group", resource: resourceKey(fn), message });
       if (!role) return [finding(`its role ${fn.inputs.role} is not in the graph`)];
       let statements: Record<string, any>[];
       try {
-        statements = identityPolicies(evaluation, role).flatMap(({ policy }) => asList(policy.Statement) as Record<string, any>[]);
+        statements = identityPolicies(evaluation, role).flatMap(
+          ({ policy }) => asList(policy.Statement) as Record<string, any>[],
+        );
       } catch (error) {
         return [finding(`cannot be judged: ${(error as Error).message}`)];
       }
@@ -145,22 +170,36 @@ const lambdaLogsOwnGroup: Rule = {
             ),
         ).map((action) => finding(`may not ${action} into its own log group ${own}`)),
         ...logGrants
-          .filter((statement) => statement.NotResource !== undefined || asList(statement.Resource).some((resource) => !withinLogGroup(resource, ownArn)))
+          .filter(
+            (statement) =>
+              statement.NotResource !== undefined ||
+              asList(statement.Resource).some((resource) => !withinLogGroup(resource, ownArn)),
+          )
           .map((statement) => {
             const actions = `${statement.NotAction ? "all but " : ""}${asList(statement.Action ?? statement.NotAction).join(", ")}`;
             const resources = statement.NotResource
               ? `all but ${asList(statement.NotResource).join(", ")}`
-              : asList(statement.Resource).filter((resource) => !withinLogGroup(resource, ownArn)).join(", ");
+              : asList(statement.Resource)
+                  .filter((resource) => !withinLogGroup(resource, ownArn))
+                  .join(", ");
             return finding(`may ${actions} on ${resources}, beyond its own log group ${own}`);
           }),
       ];
     }),
 };
 
-const bucketsOf = (evaluation: Evaluation) => [...ofType(evaluation, "aws:s3/bucket:Bucket"), ...ofType(evaluation, "aws:s3/bucketV2:BucketV2")];
+const bucketsOf = (evaluation: Evaluation) => [
+  ...ofType(evaluation, "aws:s3/bucket:Bucket"),
+  ...ofType(evaluation, "aws:s3/bucketV2:BucketV2"),
+];
 
 /** A bucket public access block's settings, each of which must be on. */
-export const PUBLIC_ACCESS_BLOCK_SETTINGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+export const PUBLIC_ACCESS_BLOCK_SETTINGS = [
+  "blockPublicAcls",
+  "blockPublicPolicy",
+  "ignorePublicAcls",
+  "restrictPublicBuckets",
+];
 
 const bucketPublicAccessBlock: Rule = {
   id: "bucket-public-access-block",
@@ -168,9 +207,20 @@ const bucketPublicAccessBlock: Rule = {
   description: "Every bucket has a public access block with all four settings on.",
   check: (evaluation) =>
     bucketsOf(evaluation).flatMap((bucket) => {
-      const [block] = referencing(evaluation, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "bucket", bucket.outputs.bucket);
-      const missing = block ? PUBLIC_ACCESS_BLOCK_SETTINGS.filter((setting) => block.inputs[setting] !== true) : ["the public access block"];
-      return missing.map((setting) => ({ rule: "bucket-public-access-block", resource: resourceKey(bucket), message: `lacks ${setting}` }));
+      const [block] = referencing(
+        evaluation,
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+        "bucket",
+        bucket.outputs.bucket,
+      );
+      const missing = block
+        ? PUBLIC_ACCESS_BLOCK_SETTINGS.filter((setting) => block.inputs[setting] !== true)
+        : ["the public access block"];
+      return missing.map((setting) => ({
+        rule: "bucket-public-access-block",
+        resource: resourceKey(bucket),
+        message: `lacks ${setting}`,
+      }));
     }),
 };
 
@@ -190,10 +240,16 @@ const bucketTlsOnly: Rule = {
       .filter((bucket) => {
         const policies = referencing(evaluation, "aws:s3/bucketPolicy:BucketPolicy", "bucket", bucket.outputs.bucket);
         return !policies.some((policy) =>
-          JSON.parse(policy.inputs.policy).Statement.some((statement: Record<string, any>) => deniesInsecureTransport(statement, bucket.outputs.arn)),
+          JSON.parse(policy.inputs.policy).Statement.some((statement: Record<string, any>) =>
+            deniesInsecureTransport(statement, bucket.outputs.arn),
+          ),
         );
       })
-      .map((bucket) => ({ rule: "bucket-tls-only", resource: resourceKey(bucket), message: "does not deny requests without TLS" })),
+      .map((bucket) => ({
+        rule: "bucket-tls-only",
+        resource: resourceKey(bucket),
+        message: "does not deny requests without TLS",
+      })),
 };
 
 const apiAccessLogs: Rule = {
@@ -204,7 +260,10 @@ const apiAccessLogs: Rule = {
     [...ofType(evaluation, "aws:apigatewayv2/stage:Stage"), ...ofType(evaluation, "aws:apigateway/stage:Stage")]
       .filter((stage) => {
         const destination = stage.inputs.accessLogSettings?.destinationArn;
-        return !stage.inputs.accessLogSettings?.format || !ofType(evaluation, "aws:cloudwatch/logGroup:LogGroup").some((group) => group.outputs.arn === destination);
+        return (
+          !stage.inputs.accessLogSettings?.format ||
+          !ofType(evaluation, "aws:cloudwatch/logGroup:LogGroup").some((group) => group.outputs.arn === destination)
+        );
       })
       .map((stage) => ({ rule: "api-access-logs", resource: resourceKey(stage), message: "has no access log" })),
 };
@@ -215,7 +274,8 @@ export const PASSWORD_CLASS_SETTINGS = Object.keys(PASSWORD_POLICY).filter((sett
 const userPoolPasswordPolicy: Rule = {
   id: "user-pool-password-policy",
   follows: "AwsSolutions-COG1",
-  description: "Every user pool requires passwords of at least 8 characters with upper and lower case, numbers and symbols.",
+  description:
+    "Every user pool requires passwords of at least 8 characters with upper and lower case, numbers and symbols.",
   check: (evaluation) =>
     ofType(evaluation, "aws:cognito/userPool:UserPool").flatMap((pool) => {
       const policy = pool.inputs.passwordPolicy ?? {};
@@ -223,7 +283,11 @@ const userPoolPasswordPolicy: Rule = {
         ...(policy.minimumLength >= 8 ? [] : [`minimumLength ${policy.minimumLength ?? "unset"}`]),
         ...PASSWORD_CLASS_SETTINGS.filter((rule) => policy[rule] !== true).map((rule) => `no ${rule}`),
       ];
-      return weaknesses.map((weakness) => ({ rule: "user-pool-password-policy", resource: resourceKey(pool), message: weakness }));
+      return weaknesses.map((weakness) => ({
+        rule: "user-pool-password-policy",
+        resource: resourceKey(pool),
+        message: weakness,
+      }));
     }),
 };
 
@@ -234,17 +298,26 @@ const identityPoolNoGuests: Rule = {
   check: (evaluation) =>
     ofType(evaluation, "aws:cognito/identityPool:IdentityPool")
       .filter((pool) => pool.inputs.allowUnauthenticatedIdentities === true)
-      .map((pool) => ({ rule: "identity-pool-no-guests", resource: resourceKey(pool), message: "allows unauthenticated identities" })),
+      .map((pool) => ({
+        rule: "identity-pool-no-guests",
+        resource: resourceKey(pool),
+        message: "allows unauthenticated identities",
+      })),
 };
 
 const identityPoolTokenCheck: Rule = {
   id: "identity-pool-token-check",
-  description: "Every identity pool asks its user pools about each token (serverSideTokenCheck): a signed-out, disabled or deleted user's copied id token mints no credentials.",
+  description:
+    "Every identity pool asks its user pools about each token (serverSideTokenCheck): a signed-out, disabled or deleted user's copied id token mints no credentials.",
   check: (evaluation) =>
     ofType(evaluation, "aws:cognito/identityPool:IdentityPool").flatMap((pool) =>
       asList(pool.inputs.cognitoIdentityProviders)
         .filter((provider: any) => provider.serverSideTokenCheck !== true)
-        .map((provider: any) => ({ rule: "identity-pool-token-check", resource: resourceKey(pool), message: `does not check tokens of ${provider.providerName}` })),
+        .map((provider: any) => ({
+          rule: "identity-pool-token-check",
+          resource: resourceKey(pool),
+          message: `does not check tokens of ${provider.providerName}`,
+        })),
     ),
 };
 
@@ -258,7 +331,10 @@ const writableBuckets = (evaluation: Evaluation) =>
       ({ resource, statement }) =>
         ["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"].includes(resource.type) &&
         asList(statement.Action).some((action) => matches(action, "s3:PutObject")) &&
-        asList(statement.Resource).some((target) => String(target).startsWith(`${bucket.outputs.arn}/`) || matches(target, `${bucket.outputs.arn}/any-key`)),
+        asList(statement.Resource).some(
+          (target) =>
+            String(target).startsWith(`${bucket.outputs.arn}/`) || matches(target, `${bucket.outputs.arn}/any-key`),
+        ),
     ),
   );
 
@@ -267,18 +343,28 @@ const bucketLifecycle: Rule = {
   description: `Every bucket a role may write to aborts incomplete multipart uploads within ${MAX_MULTIPART_DAYS} days, and if versioned expires noncurrent versions: nothing a user abandons or deletes is billed forever.`,
   check: (evaluation) =>
     writableBuckets(evaluation).flatMap((bucket) => {
-      const rules = referencing(evaluation, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "bucket", bucket.outputs.bucket)
+      const rules = referencing(
+        evaluation,
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "bucket",
+        bucket.outputs.bucket,
+      )
         .flatMap((configuration) => asList(configuration.inputs.rules) as Record<string, any>[])
         .filter((rule) => rule.status === "Enabled" && !rule.filter?.prefix && !rule.filter?.and && !rule.filter?.tag);
-      const versioned = referencing(evaluation, "aws:s3/bucketVersioning:BucketVersioning", "bucket", bucket.outputs.bucket).some(
-        (versioning) => versioning.inputs.versioningConfiguration?.status === "Enabled",
-      );
+      const versioned = referencing(
+        evaluation,
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "bucket",
+        bucket.outputs.bucket,
+      ).some((versioning) => versioning.inputs.versioningConfiguration?.status === "Enabled");
       const finding = (message: string) => ({ rule: "bucket-lifecycle", resource: resourceKey(bucket), message });
       return [
         ...(rules.some((rule) => rule.abortIncompleteMultipartUpload?.daysAfterInitiation <= MAX_MULTIPART_DAYS)
           ? []
           : [finding(`keeps incomplete multipart uploads longer than ${MAX_MULTIPART_DAYS} days`)]),
-        ...(versioned && !rules.some((rule) => rule.noncurrentVersionExpiration?.noncurrentDays > 0) ? [finding("is versioned and keeps noncurrent versions forever")] : []),
+        ...(versioned && !rules.some((rule) => rule.noncurrentVersionExpiration?.noncurrentDays > 0)
+          ? [finding("is versioned and keeps noncurrent versions forever")]
+          : []),
       ];
     }),
 };

@@ -12,7 +12,10 @@ describe("the harness", () => {
       secrets: { ProbeSecret: "from-secret" },
       env: { PROBE_SETTING: "from-env" },
     });
-    expect(single(evaluation, "aws:s3/bucket:Bucket").inputs.tags, "values read through sst.Secret and process.env").toEqual({
+    expect(
+      single(evaluation, "aws:s3/bucket:Bucket").inputs.tags,
+      "values read through sst.Secret and process.env",
+    ).toEqual({
       secret: "from-secret",
       environment: "from-env",
     });

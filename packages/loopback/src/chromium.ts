@@ -6,7 +6,12 @@ import { delimiter, join } from "node:path";
  * browser download cannot work offline, so tests drive a system Chromium through `executablePath`.
  */
 export function chromiumPath(): string {
-  const candidates = process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : (process.env.PATH ?? "").split(delimiter).filter(Boolean).map((dir) => join(dir, "chromium"));
+  const candidates = process.env.CHROMIUM_PATH
+    ? [process.env.CHROMIUM_PATH]
+    : (process.env.PATH ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, "chromium"));
   const found = candidates.find((file) => {
     try {
       accessSync(file, constants.X_OK);
@@ -15,7 +20,10 @@ export function chromiumPath(): string {
       return false;
     }
   });
-  if (!found) throw new Error(`Chromium not found (${process.env.CHROMIUM_PATH ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH}` : "no chromium on PATH"}): install it with \`apt-get install -y chromium\` (as root), or set CHROMIUM_PATH.`);
+  if (!found)
+    throw new Error(
+      `Chromium not found (${process.env.CHROMIUM_PATH ? `CHROMIUM_PATH=${process.env.CHROMIUM_PATH}` : "no chromium on PATH"}): install it with \`apt-get install -y chromium\` (as root), or set CHROMIUM_PATH.`,
+    );
   return found;
 }
 

@@ -24,7 +24,10 @@ export interface Workspace {
   cacheDir: string;
   env: Record<string, string>;
   remove(): Promise<void>;
-  run(args: string[], options?: { input?: string; env?: Record<string, string | undefined>; cwd?: string; nodeOptions?: string[] }): Promise<CliResult>;
+  run(
+    args: string[],
+    options?: { input?: string; env?: Record<string, string | undefined>; cwd?: string; nodeOptions?: string[] },
+  ): Promise<CliResult>;
   /** The files on this machine, the CLI's own build aside, that contain any of `secrets`. */
   filesHolding(secrets: string[]): Promise<string[]>;
 }
@@ -55,7 +58,13 @@ export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
     cacheDir,
     env,
     remove: () => rm(root, { recursive: true, force: true }),
-    run: (args, options = {}) => runNode([...(options.nodeOptions ?? []), main, ...args], options.cwd ?? project, { ...env, ...options.env }, options.input ?? ""),
+    run: (args, options = {}) =>
+      runNode(
+        [...(options.nodeOptions ?? []), main, ...args],
+        options.cwd ?? project,
+        { ...env, ...options.env },
+        options.input ?? "",
+      ),
     filesHolding: async (secrets) => {
       const entries = await readdir(root, { withFileTypes: true, recursive: true });
       const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
@@ -79,9 +88,16 @@ async function sharedBuild(): Promise<string> {
   const cli = dirname(resolve("@iam-auth-api/cli/package.json"));
   const hash = createHash("sha256");
   // The shared packages export their src/ modules only: their folder is that of any one of them.
-  for (const folder of [join(cli, "src"), dirname(resolve("@iam-auth-api/client/settings")), dirname(resolve("@iam-auth-api/core/files"))]) {
+  for (const folder of [
+    join(cli, "src"),
+    dirname(resolve("@iam-auth-api/client/settings")),
+    dirname(resolve("@iam-auth-api/core/files")),
+  ]) {
     const entries = await readdir(folder, { recursive: true, withFileTypes: true });
-    for (const file of entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name)).sort()) {
+    for (const file of entries
+      .filter((entry) => entry.isFile())
+      .map((entry) => join(entry.parentPath, entry.name))
+      .sort()) {
       hash.update(file).update(await readFile(file));
     }
   }
@@ -99,9 +115,17 @@ async function sharedBuild(): Promise<string> {
   }
 }
 
-function runNode(args: string[], cwd: string, env: Record<string, string | undefined>, input: string): Promise<CliResult> {
+function runNode(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined>,
+  input: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) });
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)),
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

@@ -38,7 +38,9 @@ type CorsAnswer = { headers: OutgoingHttpHeaders } | { refusal: string };
 const lower = (values: string[] = []) => values.map((value) => value.toLowerCase());
 
 /** The browser's request, when it is a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method). */
-export function preflightOf(request: IncomingMessage): { origin: string; method: string; headers: string[] } | undefined {
+export function preflightOf(
+  request: IncomingMessage,
+): { origin: string; method: string; headers: string[] } | undefined {
   const origin = request.headers.origin;
   const method = request.headers["access-control-request-method"];
   if (request.method !== "OPTIONS" || !origin || typeof method !== "string") return undefined;
@@ -55,7 +57,9 @@ function matches(patterns: string[], value: string): boolean {
     if (pattern === "*") return true;
     const [head, tail, ...rest] = pattern.split("*");
     if (tail === undefined) return pattern.toLowerCase() === value.toLowerCase();
-    return rest.length === 0 && value.length >= head.length + tail.length && value.startsWith(head) && value.endsWith(tail);
+    return (
+      rest.length === 0 && value.length >= head.length + tail.length && value.startsWith(head) && value.endsWith(tail)
+    );
   });
 }
 
@@ -65,10 +69,15 @@ function matches(patterns: string[], value: string): boolean {
  * (checked on Chromium 156): `*` in Access-Control-Allow-Headers never covers `Authorization` in
  * the Fetch standard. A strict browser refuses such a preflight, so this double refuses it too.
  */
-export function apiPreflight(cors: ApiCorsConfiguration, preflight: { origin: string; method: string; headers: string[] }): CorsAnswer {
-  if (!matches(cors.allowOrigins ?? [], preflight.origin)) return { refusal: `origin ${preflight.origin} is not in allowOrigins` };
+export function apiPreflight(
+  cors: ApiCorsConfiguration,
+  preflight: { origin: string; method: string; headers: string[] },
+): CorsAnswer {
+  if (!matches(cors.allowOrigins ?? [], preflight.origin))
+    return { refusal: `origin ${preflight.origin} is not in allowOrigins` };
   const methods = lower(cors.allowMethods).map((method) => method.toUpperCase());
-  if (!methods.includes("*") && !methods.includes(preflight.method.toUpperCase())) return { refusal: `method ${preflight.method} is not in allowMethods` };
+  if (!methods.includes("*") && !methods.includes(preflight.method.toUpperCase()))
+    return { refusal: `method ${preflight.method} is not in allowMethods` };
   const allowHeaders = lower(cors.allowHeaders);
   if (preflight.headers.includes("authorization") && !allowHeaders.includes("authorization")) {
     return { refusal: "Authorization is requested but not listed in allowHeaders (a wildcard never covers it)" };
@@ -77,7 +86,8 @@ export function apiPreflight(cors: ApiCorsConfiguration, preflight: { origin: st
   if (missing.length) return { refusal: `headers ${missing.join(", ")} are not in allowHeaders` };
   return {
     headers: {
-      "access-control-allow-origin": cors.allowOrigins?.includes("*") && !cors.allowCredentials ? "*" : preflight.origin,
+      "access-control-allow-origin":
+        cors.allowOrigins?.includes("*") && !cors.allowCredentials ? "*" : preflight.origin,
       "access-control-allow-methods": methods.join(","),
       "access-control-allow-headers": allowHeaders.join(","),
       ...(cors.maxAge !== undefined && { "access-control-max-age": String(cors.maxAge) }),
@@ -99,7 +109,12 @@ function apiResponseHeaders(cors: ApiCorsConfiguration, origin: string | undefin
 }
 
 /** S3 uses the first rule that allows the origin, the method and every requested header. */
-function bucketRule(rules: BucketCorsRule[], origin: string, method: string, headers: string[]): BucketCorsRule | undefined {
+function bucketRule(
+  rules: BucketCorsRule[],
+  origin: string,
+  method: string,
+  headers: string[],
+): BucketCorsRule | undefined {
   return rules.find(
     (rule) =>
       matches(rule.allowedOrigins, origin) &&
@@ -109,9 +124,15 @@ function bucketRule(rules: BucketCorsRule[], origin: string, method: string, hea
 }
 
 /** S3's answer to a preflight on the bucket: the matching rule's settings, requested headers echoed. */
-export function bucketPreflight(rules: BucketCorsRule[], preflight: { origin: string; method: string; headers: string[] }): CorsAnswer {
+export function bucketPreflight(
+  rules: BucketCorsRule[],
+  preflight: { origin: string; method: string; headers: string[] },
+): CorsAnswer {
   const rule = bucketRule(rules, preflight.origin, preflight.method, preflight.headers);
-  if (!rule) return { refusal: `no CORS rule of the bucket allows ${preflight.method} from ${preflight.origin} with ${preflight.headers.join(", ") || "no headers"}` };
+  if (!rule)
+    return {
+      refusal: `no CORS rule of the bucket allows ${preflight.method} from ${preflight.origin} with ${preflight.headers.join(", ") || "no headers"}`,
+    };
   return {
     headers: {
       "access-control-allow-origin": rule.allowedOrigins.includes("*") ? "*" : preflight.origin,
@@ -125,7 +146,11 @@ export function bucketPreflight(rules: BucketCorsRule[], preflight: { origin: st
 }
 
 /** S3's CORS headers on a request from `origin`, from the first rule allowing its origin and method. */
-function bucketResponseHeaders(rules: BucketCorsRule[], origin: string | undefined, method: string): OutgoingHttpHeaders {
+function bucketResponseHeaders(
+  rules: BucketCorsRule[],
+  origin: string | undefined,
+  method: string,
+): OutgoingHttpHeaders {
   const rule = origin ? bucketRule(rules, origin, method, []) : undefined;
   if (!rule) return {};
   return {
@@ -144,7 +169,11 @@ export interface LoopbackCors {
 
 interface ServiceCors {
   /** The answer to a preflight: status and headers, and a refusal reason when no CORS headers are given. */
-  preflight(preflight: { origin: string; method: string; headers: string[] }): { status: number; headers: OutgoingHttpHeaders; refusal?: string };
+  preflight(preflight: { origin: string; method: string; headers: string[] }): {
+    status: number;
+    headers: OutgoingHttpHeaders;
+    refusal?: string;
+  };
   /** The CORS headers on the answer to an actual request. */
   responseHeaders(request: IncomingMessage): OutgoingHttpHeaders;
 }
@@ -154,7 +183,10 @@ interface ServiceCors {
  * from the app's configuration; without one (the CLI's tests) they answer no browser, as AWS does
  * for an API or bucket without CORS.
  */
-export function serviceCors(service: "cognitoIdp" | "cognitoIdentity" | "api" | "s3", cors: LoopbackCors | undefined): ServiceCors {
+export function serviceCors(
+  service: "cognitoIdp" | "cognitoIdentity" | "api" | "s3",
+  cors: LoopbackCors | undefined,
+): ServiceCors {
   if (service === "cognitoIdp" || service === "cognitoIdentity") {
     return {
       preflight: ({ headers }) => ({
@@ -166,23 +198,33 @@ export function serviceCors(service: "cognitoIdp" | "cognitoIdentity" | "api" | 
           "access-control-max-age": "86400",
         },
       }),
-      responseHeaders: () => ({ "access-control-allow-origin": "*", "access-control-expose-headers": "x-amzn-requestid,x-amzn-errortype,x-amzn-errormessage,date" }),
+      responseHeaders: () => ({
+        "access-control-allow-origin": "*",
+        "access-control-expose-headers": "x-amzn-requestid,x-amzn-errortype,x-amzn-errormessage,date",
+      }),
     };
   }
   if (service === "api") {
     return {
       preflight: (preflight) => {
         const answer = cors ? apiPreflight(cors.api, preflight) : { refusal: "the API has no CORS configuration" };
-        return "headers" in answer ? { status: 204, headers: answer.headers } : { status: 204, headers: {}, refusal: answer.refusal };
+        return "headers" in answer
+          ? { status: 204, headers: answer.headers }
+          : { status: 204, headers: {}, refusal: answer.refusal };
       },
       responseHeaders: (request) => (cors ? apiResponseHeaders(cors.api, request.headers.origin) : {}),
     };
   }
   return {
     preflight: (preflight) => {
-      const answer = cors ? bucketPreflight(cors.bucket, preflight) : { refusal: "the bucket has no CORS configuration" };
-      return "headers" in answer ? { status: 200, headers: answer.headers } : { status: 403, headers: {}, refusal: answer.refusal };
+      const answer = cors
+        ? bucketPreflight(cors.bucket, preflight)
+        : { refusal: "the bucket has no CORS configuration" };
+      return "headers" in answer
+        ? { status: 200, headers: answer.headers }
+        : { status: 403, headers: {}, refusal: answer.refusal };
     },
-    responseHeaders: (request) => (cors ? bucketResponseHeaders(cors.bucket, request.headers.origin, request.method ?? "GET") : {}),
+    responseHeaders: (request) =>
+      cors ? bucketResponseHeaders(cors.bucket, request.headers.origin, request.method ?? "GET") : {},
   };
 }

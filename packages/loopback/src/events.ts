@@ -18,7 +18,11 @@ type IamAuthorizer = {
 /** The identity API Gateway reports for a user who signed in through the user pool. */
 export function userPoolIdentity(identityId = IDENTITY_ID): NonNullable<IamAuthorizer["cognitoIdentity"]> {
   return {
-    amr: ["authenticated", USER_POOL_PROVIDER, `${USER_POOL_PROVIDER}:CognitoSignIn:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`],
+    amr: [
+      "authenticated",
+      USER_POOL_PROVIDER,
+      `${USER_POOL_PROVIDER}:CognitoSignIn:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`,
+    ],
     identityId,
     identityPoolId: IDENTITY_POOL_ID,
   };

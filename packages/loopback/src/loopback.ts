@@ -14,9 +14,24 @@
  * Every request is recorded per service, so callers can count them.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, createPublicKey, randomBytes, randomInt, randomUUID, timingSafeEqual, verify as verifySignature } from "node:crypto";
+import {
+  createHash,
+  createPublicKey,
+  randomBytes,
+  randomInt,
+  randomUUID,
+  timingSafeEqual,
+  verify as verifySignature,
+} from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -94,7 +109,11 @@ export interface Loopback {
   /** The next `times` requests to `service` lose their connection before any response. */
   dropNext(service: Service, times?: number): void;
   /** The next `times` requests to `service` get this HTTP answer (a 429 with Retry-After, a 500 with a JSON message…) instead of the double's. */
-  answerNext(service: Service, answer: { status: number; body?: string; headers?: Record<string, string> }, times?: number): void;
+  answerNext(
+    service: Service,
+    answer: { status: number; body?: string; headers?: Record<string, string> },
+    times?: number,
+  ): void;
   /** The latest code the user pool "emailed" to this address (sign-up, resend, forgot password). */
   confirmationCode(email: string): Promise<string>;
   /** What S3 holds, key → content, bypassing every check. */
@@ -110,7 +129,9 @@ export interface Loopback {
   stop(): Promise<void>;
 }
 
-const COGNITO_LOCAL_BIN = fileURLToPath(new URL("../../../node_modules/cognito-local/lib/bin/start.js", import.meta.url));
+const COGNITO_LOCAL_BIN = fileURLToPath(
+  new URL("../../../node_modules/cognito-local/lib/bin/start.js", import.meta.url),
+);
 /** Cognito's check for each class of characters a pool's policy can require, in its words (the symbols are Cognito's set). */
 const CLASS_CHECKS: Record<Exclude<keyof typeof PASSWORD_POLICY, "minimumLength">, [RegExp, string]> = {
   requireLowercase: [/[a-z]/, "Password must have lowercase characters"],
@@ -131,28 +152,50 @@ interface LoopbackOptions {
   cors?: LoopbackCors;
 }
 
-const passwordPolicyViolation = (password: string | undefined) => PASSWORD_CHECKS.find(([rule]) => !rule.test(password ?? ""))?.[1];
+const passwordPolicyViolation = (password: string | undefined) =>
+  PASSWORD_CHECKS.find(([rule]) => !rule.test(password ?? ""))?.[1];
 
 export async function startLoopback(options: LoopbackOptions = {}): Promise<Loopback> {
   const workDir = await mkdtemp(join(tmpdir(), "iam-api-loopback-"));
   const requests: RecordedRequest[] = [];
-  const faults: Array<{ service: Service; errorName?: string; message?: string; answer?: { status: number; body?: string; headers?: Record<string, string> } }> = [];
+  const faults: Array<{
+    service: Service;
+    errorName?: string;
+    message?: string;
+    answer?: { status: number; body?: string; headers?: Record<string, string> };
+  }> = [];
   const servers: Server[] = [];
   const corsRefusals: CorsRefusal[] = [];
 
   const cognitoLocal = await startCognitoLocal(workDir);
-  const callCognitoLocal = (operation: string, body: Record<string, unknown>) => awsJson(cognitoLocal.url, `AWSCognitoIdentityProviderService.${operation}`, body);
-  const { UserPool } = (await callCognitoLocal("CreateUserPool", { PoolName: "loopback", UsernameAttributes: ["email"], AutoVerifiedAttributes: ["email"] })) as { UserPool: { Id: string } };
-  const { UserPoolClient } = (await callCognitoLocal("CreateUserPoolClient", { UserPoolId: UserPool.Id, ClientName: "cli" })) as { UserPoolClient: { ClientId: string } };
+  const callCognitoLocal = (operation: string, body: Record<string, unknown>) =>
+    awsJson(cognitoLocal.url, `AWSCognitoIdentityProviderService.${operation}`, body);
+  const { UserPool } = (await callCognitoLocal("CreateUserPool", {
+    PoolName: "loopback",
+    UsernameAttributes: ["email"],
+    AutoVerifiedAttributes: ["email"],
+  })) as { UserPool: { Id: string } };
+  const { UserPoolClient } = (await callCognitoLocal("CreateUserPoolClient", {
+    UserPoolId: UserPool.Id,
+    ClientName: "cli",
+  })) as { UserPoolClient: { ClientId: string } };
   const userPool = UserPool.Id;
   const clientId = UserPoolClient.ClientId;
   const identityPool = `${REGION}:${randomUUID()}`;
   const bucket = "loopback-uploads";
 
   // The port of this process's first s3rver, which the files handler's S3 client keeps: loopbacks that follow one another (the bench) reuse it.
-  const s3rver = new S3rver({ address: "127.0.0.1", port: s3rverPort ?? 0, silent: true, directory: join(workDir, "s3"), configureBuckets: [{ name: bucket, configs: [] }] });
+  const s3rver = new S3rver({
+    address: "127.0.0.1",
+    port: s3rverPort ?? 0,
+    silent: true,
+    directory: join(workDir, "s3"),
+    configureBuckets: [{ name: bucket, configs: [] }],
+  });
   const s3rverAddress = (await s3rver.run().catch((error: Error) => {
-    throw new Error(`s3rver could not listen on port ${s3rverPort ?? "0"} (${error.message}): run one loopback at a time per process.`);
+    throw new Error(
+      `s3rver could not listen on port ${s3rverPort ?? "0"} (${error.message}): run one loopback at a time per process.`,
+    );
   })) as AddressInfo;
   s3rverPort = s3rverAddress.port;
   const s3rverUrl = `http://127.0.0.1:${s3rverAddress.port}`;
@@ -177,7 +220,10 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     return true;
   }
 
-  async function listen(service: Service, handle: (request: IncomingMessage, body: Buffer, response: ServerResponse) => Promise<unknown>): Promise<string> {
+  async function listen(
+    service: Service,
+    handle: (request: IncomingMessage, body: Buffer, response: ServerResponse) => Promise<unknown>,
+  ): Promise<string> {
     const cors = serviceCors(service, options.cors);
     const server = createServer(async (request, response) => {
       const body = await readBody(request);
@@ -186,7 +232,8 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       const preflight = preflightOf(request);
       if (preflight) {
         const answer = cors.preflight(preflight);
-        if (answer.refusal) corsRefusals.push({ service: service as CorsRefusal["service"], ...preflight, reason: answer.refusal });
+        if (answer.refusal)
+          corsRefusals.push({ service: service as CorsRefusal["service"], ...preflight, reason: answer.refusal });
         response.writeHead(answer.status, answer.headers);
         return response.end();
       }
@@ -213,7 +260,11 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     codes.set(email, code);
   };
   const userStatus = async (email: string) =>
-    ((await callCognitoLocal("AdminGetUser", { UserPoolId: userPool, Username: email }).catch(() => undefined)) as { UserStatus: string } | undefined)?.UserStatus;
+    (
+      (await callCognitoLocal("AdminGetUser", { UserPoolId: userPool, Username: email }).catch(() => undefined)) as
+        | { UserStatus: string }
+        | undefined
+    )?.UserStatus;
   const verifiers = new Map<string, Verifier & { password: string }>();
   const challenges = new Map<string, { email: string; challenge: ServerChallenge }>();
   /** Refresh token → who signed in and the sign-in's id, which Cognito puts in every token as origin_jti. */
@@ -232,7 +283,11 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       origin_jti: session.originJti,
       ...(lifetime !== undefined && { exp: Math.floor((Date.now() + lifetime) / 1000) }),
     };
-    return { ...tokens, IdToken: withClaims(tokens.IdToken, claims), AccessToken: withClaims(tokens.AccessToken, claims) };
+    return {
+      ...tokens,
+      IdToken: withClaims(tokens.IdToken, claims),
+      AccessToken: withClaims(tokens.AccessToken, claims),
+    };
   };
 
   const cognitoIdpUrl = await listen("cognitoIdp", async (request, body, response) => {
@@ -243,13 +298,17 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     }
     if (operation === "SignUp" || operation === "ConfirmForgotPassword") {
       const failed = passwordPolicyViolation(input.Password);
-      if (failed) return awsError(response, "InvalidPasswordException", `Password did not conform with policy: ${failed}`);
+      if (failed)
+        return awsError(response, "InvalidPasswordException", `Password did not conform with policy: ${failed}`);
     }
     if (operation === "SignUp") {
       const answer = await relay(cognitoLocal.url, request, body);
       if (answer.status === 200) {
         const { UserSub } = JSON.parse(answer.body.toString("utf8"));
-        verifiers.set(input.Username, { ...createVerifier(userPool, UserSub, input.Password), password: input.Password });
+        verifiers.set(input.Username, {
+          ...createVerifier(userPool, UserSub, input.Password),
+          password: input.Password,
+        });
         emailCode(input.Username);
       }
       response.writeHead(answer.status, answer.headers);
@@ -258,12 +317,20 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     if (operation === "ResendConfirmationCode" || operation === "ForgotPassword") {
       const status = await userStatus(input.Username);
       if (!status) return awsError(response, "UserNotFoundException", "Username/client id combination not found.");
-      if (operation === "ResendConfirmationCode" && status !== "UNCONFIRMED") return awsError(response, "InvalidParameterException", "User is already confirmed.");
+      if (operation === "ResendConfirmationCode" && status !== "UNCONFIRMED")
+        return awsError(response, "InvalidParameterException", "User is already confirmed.");
       emailCode(input.Username);
-      return json(response, 200, { CodeDeliveryDetails: { AttributeName: "email", DeliveryMedium: "EMAIL", Destination: maskEmail(input.Username) } });
+      return json(response, 200, {
+        CodeDeliveryDetails: {
+          AttributeName: "email",
+          DeliveryMedium: "EMAIL",
+          Destination: maskEmail(input.Username),
+        },
+      });
     }
     if (operation === "ConfirmSignUp" || operation === "ConfirmForgotPassword") {
-      if (!(await userStatus(input.Username))) return awsError(response, "UserNotFoundException", "Username/client id combination not found.");
+      if (!(await userStatus(input.Username)))
+        return awsError(response, "UserNotFoundException", "Username/client id combination not found.");
       if (!codes.has(input.Username) || codes.get(input.Username) !== input.ConfirmationCode) {
         return awsError(response, "CodeMismatchException", "Invalid verification code provided, please try again.");
       }
@@ -271,18 +338,31 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       if (operation === "ConfirmSignUp") {
         await callCognitoLocal("AdminConfirmSignUp", { UserPoolId: userPool, Username: input.Username });
       } else {
-        await callCognitoLocal("AdminSetUserPassword", { UserPoolId: userPool, Username: input.Username, Password: input.Password, Permanent: true });
+        await callCognitoLocal("AdminSetUserPassword", {
+          UserPoolId: userPool,
+          Username: input.Username,
+          Password: input.Password,
+          Permanent: true,
+        });
         // The new password replaces the SRP verifier too, or sign-in would still want the old one.
         const user = verifiers.get(input.Username);
-        if (user) verifiers.set(input.Username, { ...createVerifier(userPool, user.userIdForSrp, input.Password), password: input.Password });
+        if (user)
+          verifiers.set(input.Username, {
+            ...createVerifier(userPool, user.userIdForSrp, input.Password),
+            password: input.Password,
+          });
       }
       return json(response, 200, {});
     }
     if (operation === "InitiateAuth" && input.AuthFlow === "USER_SRP_AUTH") {
       const user = verifiers.get(input.AuthParameters?.USERNAME);
       if (!user) return awsError(response, "NotAuthorizedException", "Incorrect username or password.");
-      const status = (await callCognitoLocal("AdminGetUser", { UserPoolId: userPool, Username: input.AuthParameters.USERNAME })) as { UserStatus: string };
-      if (status.UserStatus === "UNCONFIRMED") return awsError(response, "UserNotConfirmedException", "User is not confirmed.");
+      const status = (await callCognitoLocal("AdminGetUser", {
+        UserPoolId: userPool,
+        Username: input.AuthParameters.USERNAME,
+      })) as { UserStatus: string };
+      if (status.UserStatus === "UNCONFIRMED")
+        return awsError(response, "UserNotConfirmedException", "User is not confirmed.");
       const challenge = createChallenge(userPool, user, input.AuthParameters.SRP_A);
       const session = randomBytes(32).toString("base64");
       challenges.set(session, { email: input.AuthParameters.USERNAME, challenge });
@@ -296,23 +376,52 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       const pending = challenges.get(input.Session);
       challenges.delete(input.Session);
       const user = pending && verifiers.get(pending.email);
-      if (!pending || !user || input.ChallengeResponses?.USERNAME !== user.userIdForSrp || !pending.challenge.verify(input.ChallengeResponses)) {
+      if (
+        !pending ||
+        !user ||
+        input.ChallengeResponses?.USERNAME !== user.userIdForSrp ||
+        !pending.challenge.verify(input.ChallengeResponses)
+      ) {
         return awsError(response, "NotAuthorizedException", "Incorrect username or password.");
       }
       // The proof checked out: cognito-local, which has no SRP, issues the tokens.
-      const tokens = await callCognitoLocal("InitiateAuth", { ClientId: clientId, AuthFlow: "USER_PASSWORD_AUTH", AuthParameters: { USERNAME: pending.email, PASSWORD: user.password } });
+      const tokens = await callCognitoLocal("InitiateAuth", {
+        ClientId: clientId,
+        AuthFlow: "USER_PASSWORD_AUTH",
+        AuthParameters: { USERNAME: pending.email, PASSWORD: user.password },
+      });
       const result = tokens.AuthenticationResult as Tokens;
       sessions.set(result.RefreshToken!, { email: pending.email, originJti: randomUUID() });
-      return json(response, 200, withExpiresIn({ ChallengeParameters: {}, AuthenticationResult: revocable(result, result.RefreshToken!) }));
+      return json(
+        response,
+        200,
+        withExpiresIn({ ChallengeParameters: {}, AuthenticationResult: revocable(result, result.RefreshToken!) }),
+      );
     }
     // Amplify v6 refreshes with GetTokensFromRefreshToken, which cognito-local lacks; without refresh
     // token rotation (this app's client has none) it answers as REFRESH_TOKEN_AUTH does: no new refresh token.
-    const refreshToken = operation === "GetTokensFromRefreshToken" ? input.RefreshToken : input.AuthFlow === "REFRESH_TOKEN_AUTH" ? input.AuthParameters?.REFRESH_TOKEN : undefined;
+    const refreshToken =
+      operation === "GetTokensFromRefreshToken"
+        ? input.RefreshToken
+        : input.AuthFlow === "REFRESH_TOKEN_AUTH"
+          ? input.AuthParameters?.REFRESH_TOKEN
+          : undefined;
     if (refreshToken !== undefined) {
-      const refreshed = await callCognitoLocal("InitiateAuth", { ClientId: clientId, AuthFlow: "REFRESH_TOKEN_AUTH", AuthParameters: { REFRESH_TOKEN: refreshToken } }).catch(() => undefined);
+      const refreshed = await callCognitoLocal("InitiateAuth", {
+        ClientId: clientId,
+        AuthFlow: "REFRESH_TOKEN_AUTH",
+        AuthParameters: { REFRESH_TOKEN: refreshToken },
+      }).catch(() => undefined);
       if (!refreshed) return awsError(response, "NotAuthorizedException", "Refresh Token has been revoked");
       const { RefreshToken: _, ...tokens } = refreshed.AuthenticationResult as Tokens;
-      return json(response, 200, withExpiresIn({ ...(operation === "InitiateAuth" && { ChallengeParameters: {} }), AuthenticationResult: revocable(tokens, refreshToken) }));
+      return json(
+        response,
+        200,
+        withExpiresIn({
+          ...(operation === "InitiateAuth" && { ChallengeParameters: {} }),
+          AuthenticationResult: revocable(tokens, refreshToken),
+        }),
+      );
     }
     if (operation === "InitiateAuth") {
       return awsError(response, "InvalidParameterException", `${input.AuthFlow} flow not enabled for this client`);
@@ -321,19 +430,34 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
   });
 
   // ---- identity pool ----
-  const jwks = ((await (await fetch(`${cognitoLocal.url}/${userPool}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys;
+  const jwks = (
+    (await (await fetch(`${cognitoLocal.url}/${userPool}/.well-known/jwks.json`)).json()) as {
+      keys: Array<{ kid: string }>;
+    }
+  ).keys;
   const providerName = userPoolProviderName(REGION, userPool);
   /** Login (user pool sub, or `<provider>:<user id>`) → identity id. */
   const identities = new Map<string, string>();
-  const issued = new Map<string, { secretAccessKey: string; sessionToken: string; identityId: string; amr: string[]; expiresAt: number }>();
+  const issued = new Map<
+    string,
+    { secretAccessKey: string; sessionToken: string; identityId: string; amr: string[]; expiresAt: number }
+  >();
   /** `<Logins key> <Logins value>` → the user id the provider issued it to. */
   const federatedTokens = new Map<string, string>();
-  const acceptFederated = (providerName: string, value: string, userId: string) => federatedTokens.set(`${providerName} ${value}`, userId);
+  const acceptFederated = (providerName: string, value: string, userId: string) =>
+    federatedTokens.set(`${providerName} ${value}`, userId);
   const federated: FederatedProviders = {
     configured: new Set(),
     idToken(providerName, userId, claims = {}) {
       const now = Math.floor(Date.now() / 1000);
-      const payload = { iss: `https://${providerName}`, sub: userId, aud: "loopback-client", iat: now, exp: now + 3600, ...claims };
+      const payload = {
+        iss: `https://${providerName}`,
+        sub: userId,
+        aud: "loopback-client",
+        iat: now,
+        exp: now + 3600,
+        ...claims,
+      };
       const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
       const token = `${part({ alg: "RS256", typ: "JWT" })}.${part(payload)}.${randomBytes(32).toString("base64url")}`;
       acceptFederated(providerName, token, userId);
@@ -356,18 +480,26 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
   loopback.credentialLifetimeMs = 60 * 60 * 1000;
 
   /** Who the `Logins` map proves the caller is, or the identity pool's refusal. */
-  function authenticate(logins: Record<string, string> | undefined): { login: string; amr: string[] } | { refusal: string } {
+  function authenticate(
+    logins: Record<string, string> | undefined,
+  ): { login: string; amr: string[] } | { refusal: string } {
     const entries = Object.entries(logins ?? {});
     if (entries.length !== 1) return { refusal: "Invalid login token." };
     const [[key, value]] = entries;
     if (key === providerName) {
       const sub = verifiedSub(value);
-      return sub ? { login: sub, amr: ["authenticated", providerName, `${providerName}:CognitoSignIn:${sub}`] } : { refusal: "Invalid login token." };
+      return sub
+        ? { login: sub, amr: ["authenticated", providerName, `${providerName}:CognitoSignIn:${sub}`] }
+        : { refusal: "Invalid login token." };
     }
-    if (!federated.configured.has(key)) return { refusal: "Token is not from a supported provider of this identity pool." };
+    if (!federated.configured.has(key))
+      return { refusal: "Token is not from a supported provider of this identity pool." };
     const userId = federatedTokens.get(`${key} ${value}`);
     if (!userId) return { refusal: "Invalid login token." };
-    const exp = value.split(".").length === 3 ? JSON.parse(Buffer.from(value.split(".")[1], "base64url").toString()).exp : undefined;
+    const exp =
+      value.split(".").length === 3
+        ? JSON.parse(Buffer.from(value.split(".")[1], "base64url").toString()).exp
+        : undefined;
     if (exp !== undefined && exp * 1000 <= Date.now()) return { refusal: "Invalid login token. Token expired." };
     return { login: `${key}:${userId}`, amr: ["authenticated", key, `${key}:${userId}`] };
   }
@@ -378,9 +510,14 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     const jwk = jwks.find((key) => key.kid === kid);
     if (alg !== "RS256" || !jwk) return undefined;
     const key = createPublicKey({ key: jwk, format: "jwk" });
-    if (!verifySignature("RSA-SHA256", Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, "base64url"))) return undefined;
+    if (!verifySignature("RSA-SHA256", Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, "base64url")))
+      return undefined;
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
-    const valid = claims.token_use === "id" && claims.aud === clientId && String(claims.iss).endsWith(`/${userPool}`) && claims.exp * 1000 > Date.now();
+    const valid =
+      claims.token_use === "id" &&
+      claims.aud === clientId &&
+      String(claims.iss).endsWith(`/${userPool}`) &&
+      claims.exp * 1000 > Date.now();
     return valid ? claims.sub : undefined;
   }
 
@@ -389,14 +526,16 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     const input = JSON.parse(body.toString("utf8") || "{}");
     const caller = authenticate(input.Logins);
     if (operation === "GetId") {
-      if (input.IdentityPoolId !== identityPool) return awsError(response, "ResourceNotFoundException", `IdentityPool '${input.IdentityPoolId}' not found.`);
+      if (input.IdentityPoolId !== identityPool)
+        return awsError(response, "ResourceNotFoundException", `IdentityPool '${input.IdentityPoolId}' not found.`);
       if ("refusal" in caller) return awsError(response, "NotAuthorizedException", caller.refusal);
       if (!identities.has(caller.login)) identities.set(caller.login, identityIdFor(caller.login));
       return json(response, 200, { IdentityId: identities.get(caller.login) });
     }
     if (operation === "GetCredentialsForIdentity") {
       if ("refusal" in caller) return awsError(response, "NotAuthorizedException", caller.refusal);
-      if (identities.get(caller.login) !== input.IdentityId) return awsError(response, "NotAuthorizedException", "Invalid login token.");
+      if (identities.get(caller.login) !== input.IdentityId)
+        return awsError(response, "NotAuthorizedException", "Invalid login token.");
       const accessKeyId = `ASIA${randomBytes(8).toString("hex").toUpperCase()}`;
       const credentials = {
         secretAccessKey: randomBytes(30).toString("base64"),
@@ -408,7 +547,12 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       issued.set(accessKeyId, credentials);
       return json(response, 200, {
         IdentityId: input.IdentityId,
-        Credentials: { AccessKeyId: accessKeyId, SecretKey: credentials.secretAccessKey, SessionToken: credentials.sessionToken, Expiration: credentials.expiresAt / 1000 },
+        Credentials: {
+          AccessKeyId: accessKeyId,
+          SecretKey: credentials.secretAccessKey,
+          SessionToken: credentials.sessionToken,
+          Expiration: credentials.expiresAt / 1000,
+        },
       });
     }
     awsError(response, "InvalidActionException", `${operation} is not part of this double.`);
@@ -417,30 +561,53 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
   /** The identity behind a SigV4-signed request, or why API Gateway/S3 would reject it. */
   async function signer(request: IncomingMessage, body: Buffer, service: "execute-api" | "s3") {
     const authorization = String(request.headers.authorization ?? "");
-    const parsed = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(authorization);
+    const parsed =
+      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+        authorization,
+      );
     if (!parsed) return { error: "Missing Authentication Token" };
     const [, accessKeyId, , region, signedService, signedHeaders, signature] = parsed;
     const credentials = issued.get(accessKeyId);
-    if (!credentials || credentials.expiresAt < Date.now() || request.headers["x-amz-security-token"] !== credentials.sessionToken) {
+    if (
+      !credentials ||
+      credentials.expiresAt < Date.now() ||
+      request.headers["x-amz-security-token"] !== credentials.sessionToken
+    ) {
       return { error: "The security token included in the request is invalid." };
     }
-    if (region !== REGION || signedService !== service) return { error: `Credential should be scoped to a valid region and service ${service}.` };
+    if (region !== REGION || signedService !== service)
+      return { error: `Credential should be scoped to a valid region and service ${service}.` };
     const url = new URL(request.url ?? "/", "http://loopback");
     const headers: Record<string, string> = {};
     for (const name of signedHeaders.split(";")) headers[name] = String(request.headers[name] ?? "");
     const query: Record<string, string | string[]> = {};
     for (const [key, value] of url.searchParams) query[key] = key in query ? [query[key]].flat().concat(value) : value;
     const amzDate = headers["x-amz-date"];
-    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+    const signingDate = new Date(
+      `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+    );
     const expected = await new SignatureV4({
       service,
       region: REGION,
       sha256: Sha256,
-      credentials: { accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken },
+      credentials: {
+        accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        sessionToken: credentials.sessionToken,
+      },
       uriEscapePath: service !== "s3",
       applyChecksum: false,
     }).sign(
-      { method: request.method ?? "GET", protocol: "http:", hostname: headers.host.split(":")[0], port: Number(headers.host.split(":")[1]), path: url.pathname, query, headers, body: body.length ? body : undefined },
+      {
+        method: request.method ?? "GET",
+        protocol: "http:",
+        hostname: headers.host.split(":")[0],
+        port: Number(headers.host.split(":")[1]),
+        path: url.pathname,
+        query,
+        headers,
+        body: body.length ? body : undefined,
+      },
       { signingDate },
     );
     const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1] ?? "";
@@ -457,18 +624,30 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     const url = new URL(request.url ?? "/", "http://loopback");
     const routeKey = `${request.method} ${url.pathname}`;
     if (routeKey === "GET /public") return reply(response, await publicHandler());
-    if (routeKey !== "GET /private" && routeKey !== "GET /files") return json(response, 404, { message: "Not Found" }, "application/json");
+    if (routeKey !== "GET /private" && routeKey !== "GET /files")
+      return json(response, 404, { message: "Not Found" }, "application/json");
     const signed = await signer(request, body, "execute-api");
     if (!signed.credentials) return json(response, 403, { message: signed.error }, "application/json");
     const { identityId, amr } = signed.credentials;
     if (deniedIdentities.has(identityId)) {
-      return json(response, 403, { message: `User: arn:aws:sts::123456789012:assumed-role/authenticated/CognitoIdentityCredentials is not authorized to perform: execute-api:Invoke on resource: ${routeKey}` }, "application/json");
+      return json(
+        response,
+        403,
+        {
+          message: `User: arn:aws:sts::123456789012:assumed-role/authenticated/CognitoIdentityCredentials is not authorized to perform: execute-api:Invoke on resource: ${routeKey}`,
+        },
+        "application/json",
+      );
     }
-    const event = iamEvent(routeKey, { identityId, identityPoolId: identityPool, amr }, {
-      rawQueryString: url.search.slice(1),
-      // API Gateway leaves queryStringParameters out when the URL has no query.
-      ...(url.search && { queryStringParameters: Object.fromEntries(url.searchParams) }),
-    });
+    const event = iamEvent(
+      routeKey,
+      { identityId, identityPoolId: identityPool, amr },
+      {
+        rawQueryString: url.search.slice(1),
+        // API Gateway leaves queryStringParameters out when the URL has no query.
+        ...(url.search && { queryStringParameters: Object.fromEntries(url.searchParams) }),
+      },
+    );
     reply(response, await (routeKey === "GET /files" ? filesHandler(event) : privateHandler(event)));
   });
 
@@ -483,10 +662,13 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     const own = ownFilesPrefix(signed.credentials.identityId);
     const allowed =
       bucketName === bucket &&
-      (key ? key.startsWith(own) && ["GET", "PUT", "POST", "DELETE", "HEAD"].includes(request.method ?? "") : request.method === "GET" && (url.searchParams.get("prefix") ?? "").startsWith(own));
+      (key
+        ? key.startsWith(own) && ["GET", "PUT", "POST", "DELETE", "HEAD"].includes(request.method ?? "")
+        : request.method === "GET" && (url.searchParams.get("prefix") ?? "").startsWith(own));
     if (!allowed) return s3Error(response, "AccessDenied", "Access Denied");
     const uploadId = url.searchParams.get("uploadId");
-    if (uploadId && abortedUploads.has(uploadId)) return s3Error(response, "NoSuchUpload", "The specified upload does not exist.", 404);
+    if (uploadId && abortedUploads.has(uploadId))
+      return s3Error(response, "NoSuchUpload", "The specified upload does not exist.", 404);
     if (uploadId && request.method === "DELETE") {
       // AbortMultipartUpload, which s3rver lacks: the upload's parts can no longer be added or completed.
       abortedUploads.add(uploadId);
@@ -497,18 +679,31 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     const answer = await relay(s3rverUrl, { ...request, headers } as IncomingMessage, body);
     // S3 answers 403, not 404, for a key that does not exist when the caller's s3:ListBucket has an
     // s3:prefix condition, as this app's policy does: the condition key is absent from a GetObject.
-    if (answer.status === 404 && key && !uploadId && (request.method === "GET" || request.method === "HEAD")) return s3Error(response, "AccessDenied", "Access Denied");
+    if (answer.status === 404 && key && !uploadId && (request.method === "GET" || request.method === "HEAD"))
+      return s3Error(response, "AccessDenied", "Access Denied");
     response.writeHead(answer.status, answer.headers);
     response.end(answer.body);
   });
 
   const endpoints = { cognitoIdp: cognitoIdpUrl, cognitoIdentity: cognitoIdentityUrl, s3: s3Url };
   Object.assign(loopback, {
-    outputs: { Api: apiUrl, Region: REGION, UserPool: userPool, UserPoolClient: clientId, IdentityPool: identityPool, Bucket: bucket },
+    outputs: {
+      Api: apiUrl,
+      Region: REGION,
+      UserPool: userPool,
+      UserPoolClient: clientId,
+      IdentityPool: identityPool,
+      Bucket: bucket,
+    },
     endpoints,
-    env: Object.fromEntries(Object.entries(TEST_ENDPOINT_ENV).map(([service, name]) => [name, endpoints[service as keyof typeof endpoints]])),
+    env: Object.fromEntries(
+      Object.entries(TEST_ENDPOINT_ENV).map(([service, name]) => [name, endpoints[service as keyof typeof endpoints]]),
+    ),
     federated,
-    loginsReceived: () => requests.filter((entry) => entry.service === "cognitoIdentity").map((entry) => JSON.parse(entry.body || "{}").Logins),
+    loginsReceived: () =>
+      requests
+        .filter((entry) => entry.service === "cognitoIdentity")
+        .map((entry) => JSON.parse(entry.body || "{}").Logins),
     requests,
     count: (service?: Service) => requests.filter((entry) => !service || entry.service === service).length,
     failNext: (service: Service, errorName: string, message: string, times = 1) => {
@@ -517,23 +712,32 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     dropNext: (service: Service, times = 1) => {
       for (let i = 0; i < times; i++) faults.push({ service });
     },
-    answerNext: (service: Service, answer: { status: number; body?: string; headers?: Record<string, string> }, times = 1) => {
+    answerNext: (
+      service: Service,
+      answer: { status: number; body?: string; headers?: Record<string, string> },
+      times = 1,
+    ) => {
       for (let i = 0; i < times; i++) faults.push({ service, answer });
     },
     confirmationCode: async (email: string) => {
       const code = codes.get(email);
-      if (code === undefined) throw new Error(`The user pool double emailed no code to ${email} (or it was used): sign up, resend or ask for a password reset first.`);
+      if (code === undefined)
+        throw new Error(
+          `The user pool double emailed no code to ${email} (or it was used): sign up, resend or ask for a password reset first.`,
+        );
       return code;
     },
     corsRefusals,
     denyApi: (identityId: string) => deniedIdentities.add(identityId),
     expireCredentials: () => {
-      for (const credentials of issued.values()) credentials.expiresAt = Math.min(credentials.expiresAt, Date.now() - 1);
+      for (const credentials of issued.values())
+        credentials.expiresAt = Math.min(credentials.expiresAt, Date.now() - 1);
     },
     revokeSessions: async (email: string) => {
       for (const [refreshToken, session] of sessions) {
         // A token the user already revoked by signing out is refused again: nothing left to do for it.
-        if (session.email === email) await callCognitoLocal("RevokeToken", { ClientId: clientId, Token: refreshToken }).catch(() => undefined);
+        if (session.email === email)
+          await callCognitoLocal("RevokeToken", { ClientId: clientId, Token: refreshToken }).catch(() => undefined);
       }
     },
     cognitoLocal: callCognitoLocal,
@@ -569,10 +773,15 @@ let s3rverPort: number | undefined;
  * as the one difference, S3's endpoint. Its S3 client is built once at import, so every s3rver
  * of this process listens on the same port.
  */
-async function realFilesHandler(s3rverUrl: string, bucket: string): Promise<(event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>> {
+async function realFilesHandler(
+  s3rverUrl: string,
+  bucket: string,
+): Promise<(event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>> {
   const target = `${s3rverUrl}/${bucket}`;
   if (filesHandlerTarget && filesHandlerTarget !== target) {
-    throw new Error("The files handler already lists another loopback's bucket in this process: start one loopback per test file.");
+    throw new Error(
+      "The files handler already lists another loopback's bucket in this process: start one loopback per test file.",
+    );
   }
   filesHandlerTarget = target;
   Object.assign(process.env, {
@@ -602,7 +811,10 @@ async function startCognitoLocal(cwd: string): Promise<{ url: string; stop(): Pr
   child.stdout!.on("data", (chunk) => (log += chunk.toString()));
   child.stderr!.on("data", (chunk) => (log += chunk.toString()));
   const plain = () => log.replace(/\u001b\[[0-9;]*m/g, "");
-  const url = await waitFor(() => /Cognito Local running on (http:\/\/[\d.]+:\d+)/.exec(plain())?.[1], () => `cognito-local did not start:\n${plain()}`);
+  const url = await waitFor(
+    () => /Cognito Local running on (http:\/\/[\d.]+:\d+)/.exec(plain())?.[1],
+    () => `cognito-local did not start:\n${plain()}`,
+  );
   return {
     url,
     stop: () =>
@@ -625,7 +837,11 @@ async function waitFor<T>(probe: () => T | undefined, failure: () => string, tim
 }
 
 async function awsJson(url: string, target: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target },
+    body: JSON.stringify(body),
+  });
   const result = (await response.json()) as Record<string, unknown>;
   if (!response.ok) throw new Error(`${target}: ${JSON.stringify(result)}`);
   return result;
@@ -641,18 +857,34 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
 }
 
 /** Sends the request on to `target` and returns the answer. */
-function relay(target: string, request: IncomingMessage, body: Buffer): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+function relay(
+  target: string,
+  request: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
   const url = new URL(request.url ?? "/", target);
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(url, { method: request.method, headers: { ...request.headers, host: url.host, "content-length": String(body.length) } }, async (answer) => {
-      resolve({ status: answer.statusCode ?? 500, headers: answer.headers, body: await readBody(answer) });
-    });
+    const outgoing = httpRequest(
+      url,
+      {
+        method: request.method,
+        headers: { ...request.headers, host: url.host, "content-length": String(body.length) },
+      },
+      async (answer) => {
+        resolve({ status: answer.statusCode ?? 500, headers: answer.headers, body: await readBody(answer) });
+      },
+    );
     outgoing.on("error", reject);
     outgoing.end(body);
   });
 }
 
-async function forward(target: string, request: IncomingMessage, body: Buffer, response: ServerResponse): Promise<void> {
+async function forward(
+  target: string,
+  request: IncomingMessage,
+  body: Buffer,
+  response: ServerResponse,
+): Promise<void> {
   const answer = await relay(target, request, body);
   response.writeHead(answer.status, answer.headers);
   response.end(answer.body);
@@ -674,7 +906,12 @@ function maskEmail(email: string): string {
   return `${local[0]}***@${domain[0] ?? ""}***`;
 }
 
-function json(response: ServerResponse, status: number, body: unknown, contentType = "application/x-amz-json-1.1"): void {
+function json(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  contentType = "application/x-amz-json-1.1",
+): void {
   response.writeHead(status, { "content-type": contentType });
   response.end(JSON.stringify(body));
 }
@@ -686,7 +923,9 @@ function awsError(response: ServerResponse, name: string, message: string, statu
 
 function s3Error(response: ServerResponse, code: string, message: string, status = 403): void {
   response.writeHead(status, { "content-type": "application/xml" });
-  response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+  response.end(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+  );
 }
 
 function reply(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {

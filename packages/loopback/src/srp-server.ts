@@ -54,7 +54,12 @@ export function createVerifier(userPool: string, userIdForSrp: string, password:
 export interface ServerChallenge {
   parameters: { SALT: string; SRP_B: string; SECRET_BLOCK: string; USER_ID_FOR_SRP: string };
   /** Checks the client's PASSWORD_VERIFIER answer. */
-  verify(answer: { SRP_A?: string; TIMESTAMP: string; PASSWORD_CLAIM_SIGNATURE: string; PASSWORD_CLAIM_SECRET_BLOCK: string }): boolean;
+  verify(answer: {
+    SRP_A?: string;
+    TIMESTAMP: string;
+    PASSWORD_CLAIM_SIGNATURE: string;
+    PASSWORD_CLAIM_SECRET_BLOCK: string;
+  }): boolean;
 }
 
 /** Answers an InitiateAuth USER_SRP_AUTH whose SRP_A is `largeAHex`. */
@@ -65,17 +70,35 @@ export function createChallenge(userPool: string, user: Verifier, largeAHex: str
   const B = (k * user.verifier + modPow(g, b, N)) % N;
   const secretBlock = randomBytes(64).toString("base64");
   return {
-    parameters: { SALT: user.salt.toString(16), SRP_B: B.toString(16), SECRET_BLOCK: secretBlock, USER_ID_FOR_SRP: user.userIdForSrp },
+    parameters: {
+      SALT: user.salt.toString(16),
+      SRP_B: B.toString(16),
+      SECRET_BLOCK: secretBlock,
+      USER_ID_FOR_SRP: user.userIdForSrp,
+    },
     verify(answer) {
       // Cognito takes SRP_A back only if given (Amplify v6 leaves it out: the session holds it).
-      if ((answer.SRP_A !== undefined && answer.SRP_A !== largeAHex) || answer.PASSWORD_CLAIM_SECRET_BLOCK !== secretBlock) return false;
+      if (
+        (answer.SRP_A !== undefined && answer.SRP_A !== largeAHex) ||
+        answer.PASSWORD_CLAIM_SECRET_BLOCK !== secretBlock
+      )
+        return false;
       if (!/^[A-Z][a-z]{2} [A-Z][a-z]{2} \d{1,2} \d{2}:\d{2}:\d{2} UTC \d{4}$/.test(answer.TIMESTAMP)) return false;
       const u = hashOfHex(paddedHex(A) + paddedHex(B));
       const S = modPow((A * modPow(user.verifier, u, N)) % N, b, N);
-      const prk = createHmac("sha256", Buffer.from(paddedHex(u), "hex")).update(Buffer.from(paddedHex(S), "hex")).digest();
+      const prk = createHmac("sha256", Buffer.from(paddedHex(u), "hex"))
+        .update(Buffer.from(paddedHex(S), "hex"))
+        .digest();
       const key = createHmac("sha256", prk).update("Caldera Derived Key\u0001").digest().subarray(0, 16);
       const expected = createHmac("sha256", key)
-        .update(Buffer.concat([Buffer.from(userPool.split("_")[1]), Buffer.from(user.userIdForSrp), Buffer.from(secretBlock, "base64"), Buffer.from(answer.TIMESTAMP)]))
+        .update(
+          Buffer.concat([
+            Buffer.from(userPool.split("_")[1]),
+            Buffer.from(user.userIdForSrp),
+            Buffer.from(secretBlock, "base64"),
+            Buffer.from(answer.TIMESTAMP),
+          ]),
+        )
         .digest();
       const given = Buffer.from(answer.PASSWORD_CLAIM_SIGNATURE, "base64");
       return given.length === expected.length && timingSafeEqual(given, expected);

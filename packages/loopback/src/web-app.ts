@@ -50,7 +50,13 @@ async function buildWebApp(loopback: Loopback): Promise<string> {
   return outDir;
 }
 
-const CONTENT_TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json" };
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".svg": "image/svg+xml",
+  ".json": "application/json",
+};
 
 /** A static server for `dist` on a free loopback port (a single-page app: unknown paths get index.html). */
 async function serveApp(dist: string): Promise<{ port: number; close(): Promise<void> }> {
@@ -58,7 +64,10 @@ async function serveApp(dist: string): Promise<{ port: number; close(): Promise<
     const path = normalize(decodeURIComponent(new URL(request.url ?? "/", PAGE_ORIGIN).pathname));
     const file = path === "/" || !extname(path) ? join(dist, "index.html") : join(dist, path);
     const content = await readFile(file).catch(() => undefined);
-    response.writeHead(content ? 200 : 404, { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store" });
+    response.writeHead(content ? 200 : 404, {
+      "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+      "cache-control": "no-store",
+    });
     response.end(content);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -70,7 +79,10 @@ async function serveApp(dist: string): Promise<{ port: number; close(): Promise<
 
 /** Chromium that reaches PAGE_ORIGIN at `port` on loopback. */
 function launchChromium(port: number): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${new URL(PAGE_ORIGIN).host} 127.0.0.1:${port}`] });
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${new URL(PAGE_ORIGIN).host} 127.0.0.1:${port}`],
+  });
 }
 
 /** The doubles answering browsers with `cors` (infra/'s evaluated configuration, for the tests and the bench), the app built against them, and Chromium. */

@@ -48,7 +48,10 @@ export async function confirmedUser(loopback: Loopback, email: string, password 
   const call = async (operation: string, body: Record<string, unknown>) => {
     const response = await fetch(loopback.endpoints.cognitoIdp, {
       method: "POST",
-      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `AWSCognitoIdentityProviderService.${operation}` },
+      headers: {
+        "content-type": "application/x-amz-json-1.1",
+        "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
+      },
       body: JSON.stringify({ ClientId: loopback.outputs.UserPoolClient, Username: email, ...body }),
     });
     if (!response.ok) throw new Error(`${operation} for ${email}: ${await response.text()}`);
@@ -104,7 +107,12 @@ export async function storedInBrowser(page: Page): Promise<string> {
   return page.evaluate(async () => {
     const values: unknown[] = [{ ...localStorage }, { ...sessionStorage }];
     for (const { name } of await indexedDB.databases()) {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => Object.assign(indexedDB.open(name!), { onsuccess: (e: Event) => resolve((e.target as IDBOpenDBRequest).result), onerror: reject }));
+      const db = await new Promise<IDBDatabase>((resolve, reject) =>
+        Object.assign(indexedDB.open(name!), {
+          onsuccess: (e: Event) => resolve((e.target as IDBOpenDBRequest).result),
+          onerror: reject,
+        }),
+      );
       for (const store of Array.from(db.objectStoreNames)) {
         const all = db.transaction(store).objectStore(store).getAll();
         values.push(await new Promise((resolve) => (all.onsuccess = () => resolve(all.result))));
@@ -116,8 +124,14 @@ export async function storedInBrowser(page: Page): Promise<string> {
 }
 
 /** The tokens and AWS credentials Cognito hands this page, read off the wire as they arrive. */
-export function captureSecrets(page: Page, loopback: Loopback): { tokens: string[]; credentials: Array<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> } {
-  const captured = { tokens: [] as string[], credentials: [] as Array<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> };
+export function captureSecrets(
+  page: Page,
+  loopback: Loopback,
+): { tokens: string[]; credentials: Array<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> } {
+  const captured = {
+    tokens: [] as string[],
+    credentials: [] as Array<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }>,
+  };
   page.on("response", async (response) => {
     const url = response.url();
     const fromIdp = url.startsWith(loopback.endpoints.cognitoIdp);
@@ -127,7 +141,12 @@ export function captureSecrets(page: Page, loopback: Loopback): { tokens: string
     const tokens = body?.AuthenticationResult;
     if (tokens) captured.tokens.push(...[tokens.IdToken, tokens.AccessToken, tokens.RefreshToken].filter(Boolean));
     const credentials = body?.Credentials;
-    if (credentials) captured.credentials.push({ accessKeyId: credentials.AccessKeyId, secretAccessKey: credentials.SecretKey, sessionToken: credentials.SessionToken });
+    if (credentials)
+      captured.credentials.push({
+        accessKeyId: credentials.AccessKeyId,
+        secretAccessKey: credentials.SecretKey,
+        sessionToken: credentials.SessionToken,
+      });
   });
   return captured;
 }

@@ -133,7 +133,12 @@ export function Files({ report, clearError }: { report: (error: unknown) => void
                 <button type="button" aria-label={`Download ${file.name}`} onClick={onDownload(file.name)}>
                   Download
                 </button>
-                <button type="button" className="danger" aria-label={`Delete ${file.name}`} onClick={onDelete(file.name)}>
+                <button
+                  type="button"
+                  className="danger"
+                  aria-label={`Delete ${file.name}`}
+                  onClick={onDelete(file.name)}
+                >
                   Delete
                 </button>
               </span>

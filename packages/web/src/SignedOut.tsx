@@ -17,7 +17,13 @@ const PASSWORD_RULE = passwordRule();
 type Step = "credentials" | "confirm" | "reset";
 
 /** Sign in, sign up, confirm the email, reset a forgotten password: one form at a time, one email throughout. */
-export function SignedOut({ error: initialError, onSignedIn }: { error?: string; onSignedIn: (email: string) => void }) {
+export function SignedOut({
+  error: initialError,
+  onSignedIn,
+}: {
+  error?: string;
+  onSignedIn: (email: string) => void;
+}) {
   const [step, setStep] = useState<Step>("credentials");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
@@ -82,7 +88,15 @@ export function SignedOut({ error: initialError, onSignedIn }: { error?: string;
         <p>Enter the code we emailed to {email}.</p>
         <Alert message={error} />
         <Status message={notice} />
-        <Field label="Confirmation code" value={code} onChange={(event) => setCode(event.target.value.trim())} required autoFocus autoComplete="one-time-code" inputMode="numeric" />
+        <Field
+          label="Confirmation code"
+          value={code}
+          onChange={(event) => setCode(event.target.value.trim())}
+          required
+          autoFocus
+          autoComplete="one-time-code"
+          inputMode="numeric"
+        />
         <div className="actions">
           <button type="submit" disabled={busy}>
             Confirm
@@ -124,8 +138,24 @@ export function SignedOut({ error: initialError, onSignedIn }: { error?: string;
         <p>Enter the code we emailed to {email}, and a new password.</p>
         <Alert message={error} />
         <Status message={notice} />
-        <Field label="Confirmation code" value={code} onChange={(event) => setCode(event.target.value.trim())} required autoFocus autoComplete="one-time-code" inputMode="numeric" />
-        <Field label="New password" hint={PASSWORD_RULE} type="password" value={newPassword} onChange={(event) => setNewPassword(event.target.value)} required autoComplete="new-password" />
+        <Field
+          label="Confirmation code"
+          value={code}
+          onChange={(event) => setCode(event.target.value.trim())}
+          required
+          autoFocus
+          autoComplete="one-time-code"
+          inputMode="numeric"
+        />
+        <Field
+          label="New password"
+          hint={PASSWORD_RULE}
+          type="password"
+          value={newPassword}
+          onChange={(event) => setNewPassword(event.target.value)}
+          required
+          autoComplete="new-password"
+        />
         <div className="actions">
           <button type="submit" disabled={busy}>
             Reset password
@@ -155,8 +185,25 @@ export function SignedOut({ error: initialError, onSignedIn }: { error?: string;
       <h2>Sign in or sign up</h2>
       <Alert message={error} />
       <Status message={notice} />
-      <Field label="Email" ref={emailInput} type="email" value={email} onChange={(event) => setEmail(event.target.value.trim())} required autoFocus autoComplete="username" />
-      <Field label="Password" hint={PASSWORD_RULE} type="password" value={password} onChange={(event) => setPassword(event.target.value)} required autoComplete="current-password" />
+      <Field
+        label="Email"
+        ref={emailInput}
+        type="email"
+        value={email}
+        onChange={(event) => setEmail(event.target.value.trim())}
+        required
+        autoFocus
+        autoComplete="username"
+      />
+      <Field
+        label="Password"
+        hint={PASSWORD_RULE}
+        type="password"
+        value={password}
+        onChange={(event) => setPassword(event.target.value)}
+        required
+        autoComplete="current-password"
+      />
       <div className="actions">
         <button type="submit" value="sign-in" disabled={busy}>
           Sign in

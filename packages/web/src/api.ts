@@ -22,7 +22,8 @@ async function signedGet<T>(path: string): Promise<T> {
     throw new Problem(`Could not reach the API for ${request}: check your network connection, then try again.`);
   }
   const body = await response.text();
-  if (response.status === 403) throw new Problem(apiForbidden(request, apiMessage(body), `sign out, then ${SIGN_IN_AGAIN}`));
+  if (response.status === 403)
+    throw new Problem(apiForbidden(request, apiMessage(body), `sign out, then ${SIGN_IN_AGAIN}`));
   if (!response.ok) throw new Problem(apiFailed(request, `${response.status}`, apiMessage(body)));
   return JSON.parse(body) as T;
 }

@@ -34,8 +34,12 @@ export function configureAuth(): void {
         signUpVerificationMethod: "code",
         // Test only (loopback doubles), as the CLI's IAM_API_TEST_ENDPOINT_*: read right here so that in a
         // real build, where Vite makes each `undefined`, the minifier drops the branch and the names.
-        ...(import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDP && { userPoolEndpoint: import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDP }),
-        ...(import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDENTITY && { identityPoolEndpoint: import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDENTITY }),
+        ...(import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDP && {
+          userPoolEndpoint: import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDP,
+        }),
+        ...(import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDENTITY && {
+          identityPoolEndpoint: import.meta.env.VITE_TEST_ENDPOINT_COGNITO_IDENTITY,
+        }),
       },
     },
   });
@@ -44,7 +48,13 @@ export function configureAuth(): void {
 const CONFIRM = "enter the code from the email below, or choose Resend code";
 const RESET = "choose Forgot password? to reset it";
 
-type Operation = "SignUp" | "ConfirmSignUp" | "ResendConfirmationCode" | "SignIn" | "ForgotPassword" | "ConfirmForgotPassword";
+type Operation =
+  | "SignUp"
+  | "ConfirmSignUp"
+  | "ResendConfirmationCode"
+  | "SignIn"
+  | "ForgotPassword"
+  | "ConfirmForgotPassword";
 
 /** Cognito's refusals as the page words them; the CLI words the same cases from the same messages. */
 function cognitoProblem(error: unknown, operation: Operation, email: string): Problem {
@@ -79,7 +89,9 @@ function cognitoProblem(error: unknown, operation: Operation, email: string): Pr
       // A stored sign-in that could not be renewed for a passing reason (see currentEmail).
       return problem("This browser is still signed in: reload the page.");
   }
-  return problem(`Cognito refused ${operation} (${name || "error"}: ${message.replace(/\.$/, "")}): try again, or reload the page.`);
+  return problem(
+    `Cognito refused ${operation} (${name || "error"}: ${message.replace(/\.$/, "")}): try again, or reload the page.`,
+  );
 }
 
 async function cognito<T>(operation: Operation, email: string, call: () => Promise<T>): Promise<T> {
@@ -92,7 +104,9 @@ async function cognito<T>(operation: Operation, email: string, call: () => Promi
 
 /** Creates the account; true when its email must be confirmed with a code before signing in. */
 export async function signUpWithEmail(email: string, password: string): Promise<boolean> {
-  const { nextStep } = await cognito("SignUp", email, () => signUp({ username: email, password, options: { userAttributes: { email } } }));
+  const { nextStep } = await cognito("SignUp", email, () =>
+    signUp({ username: email, password, options: { userAttributes: { email } } }),
+  );
   return nextStep.signUpStep === "CONFIRM_SIGN_UP";
 }
 
@@ -110,7 +124,9 @@ export async function signInWithPassword(email: string, password: string): Promi
   if (nextStep.signInStep === "DONE") return "signedIn";
   if (nextStep.signInStep === "CONFIRM_SIGN_UP") return "unconfirmed";
   // This pool has no MFA and no admin-created users, so no other step should come back.
-  throw new Problem(`Cognito asked for a sign-in step this page does not offer (${nextStep.signInStep}): sign in with the iam-api CLI instead.`);
+  throw new Problem(
+    `Cognito asked for a sign-in step this page does not offer (${nextStep.signInStep}): sign in with the iam-api CLI instead.`,
+  );
 }
 
 export function unconfirmed(email: string): Problem {
@@ -122,7 +138,9 @@ export async function sendPasswordResetCode(email: string): Promise<void> {
 }
 
 export async function resetPasswordWithCode(email: string, code: string, newPassword: string): Promise<void> {
-  await cognito("ConfirmForgotPassword", email, () => confirmResetPassword({ username: email, confirmationCode: code, newPassword }));
+  await cognito("ConfirmForgotPassword", email, () =>
+    confirmResetPassword({ username: email, confirmationCode: code, newPassword }),
+  );
 }
 
 /**

@@ -36,8 +36,12 @@ export async function signedIdentity(): Promise<SignedIdentity> {
   const { credentials, identityId } = session;
   if (!credentials || !identityId) throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
   if (signers?.accessKeyId !== credentials.accessKeyId) {
-    const signer = (service: string) => new AwsClient({ ...credentials, service, region: settings.region, retries: MAX_ATTEMPTS - 1 });
-    signers = { accessKeyId: credentials.accessKeyId, identity: { identityId, api: signer("execute-api"), s3: signer("s3") } };
+    const signer = (service: string) =>
+      new AwsClient({ ...credentials, service, region: settings.region, retries: MAX_ATTEMPTS - 1 });
+    signers = {
+      accessKeyId: credentials.accessKeyId,
+      identity: { identityId, api: signer("execute-api"), s3: signer("s3") },
+    };
   }
   return signers.identity;
 }
@@ -52,7 +56,10 @@ export async function authSession() {
     return await fetchAuthSession();
   } catch (error) {
     const name = errorName(error);
-    if (name === "NetworkError") throw new Problem("Could not reach Cognito to renew your sign-in: check your network connection, then try again.");
+    if (name === "NetworkError")
+      throw new Problem(
+        "Could not reach Cognito to renew your sign-in: check your network connection, then try again.",
+      );
     if (name.startsWith("NotAuthorizedException")) throw new SessionExpired(sessionExpired(SIGN_IN_AGAIN));
     throw new Problem(`Cognito could not renew your sign-in (${name || "error"}): try again in a moment.`);
   }

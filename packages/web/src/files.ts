@@ -18,7 +18,12 @@ export type Progress = (sent: number, total: number) => void;
 function encodeKey(key: string): string {
   return key
     .split("/")
-    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`))
+    .map((segment) =>
+      encodeURIComponent(segment).replace(
+        /[!'()*]/g,
+        (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`,
+      ),
+    )
     .join("/");
 }
 
@@ -54,9 +59,14 @@ function s3Code(answer: S3Answer): string {
 
 function s3Problem(answer: S3Answer): Problem {
   const code = s3Code(answer);
-  if (code === "AccessDenied") return new Problem(storageDenied(settings.bucket, "access", `sign out, then ${SIGN_IN_AGAIN}`));
-  if (answer.status === 403) return new Problem(storageDenied(settings.bucket, `the credentials (${code})`, `sign out, then ${SIGN_IN_AGAIN}`));
-  if (code === "NoSuchBucket") return new Problem(`Bucket ${settings.bucket} does not exist: this page may have been built for a removed stage; deploy it again.`);
+  if (code === "AccessDenied")
+    return new Problem(storageDenied(settings.bucket, "access", `sign out, then ${SIGN_IN_AGAIN}`));
+  if (answer.status === 403)
+    return new Problem(storageDenied(settings.bucket, `the credentials (${code})`, `sign out, then ${SIGN_IN_AGAIN}`));
+  if (code === "NoSuchBucket")
+    return new Problem(
+      `Bucket ${settings.bucket} does not exist: this page may have been built for a removed stage; deploy it again.`,
+    );
   return new Problem(`S3 failed (${code}): try again in a moment.`);
 }
 
@@ -68,7 +78,13 @@ const unreachable = () => new Problem("Could not reach S3: check your network co
  * the ones it started with. The payload is not part of the signature (UNSIGNED-PAYLOAD, aws4fetch's
  * S3 default), so a large file is never read into memory to be hashed.
  */
-async function send(method: string, url: string, body?: Blob, headers: Record<string, string> = {}, onProgress?: (sent: number) => void): Promise<S3Answer> {
+async function send(
+  method: string,
+  url: string,
+  body?: Blob,
+  headers: Record<string, string> = {},
+  onProgress?: (sent: number) => void,
+): Promise<S3Answer> {
   const { s3 } = await signedIdentity();
   const signed = await s3.sign(url, { method, headers });
   return new Promise((resolve, reject) => {
@@ -76,7 +92,8 @@ async function send(method: string, url: string, body?: Blob, headers: Record<st
     request.open(method, signed.url);
     signed.headers.forEach((value, name) => request.setRequestHeader(name, value));
     if (onProgress) request.upload.onprogress = (event) => onProgress(event.loaded);
-    request.onload = () => resolve({ status: request.status, body: request.responseText, etag: request.getResponseHeader("ETag") });
+    request.onload = () =>
+      resolve({ status: request.status, body: request.responseText, etag: request.getResponseHeader("ETag") });
     request.onerror = () => reject(unreachable());
     request.send(body ?? null);
   });
@@ -101,17 +118,32 @@ export async function uploadFile(file: File, onProgress: Progress): Promise<void
   }
   const created = expectOk(await send("POST", `${url}?uploads`, undefined, contentType));
   const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created.body)?.[1];
-  if (!uploadId) throw new Problem("S3 started no multipart upload (no UploadId in its answer): try again in a moment.");
+  if (!uploadId)
+    throw new Problem("S3 started no multipart upload (no UploadId in its answer): try again in a moment.");
   const upload = `uploadId=${encodeURIComponent(uploadId)}`;
   try {
     const parts: string[] = [];
     for (let offset = 0; offset < file.size; offset += PART_SIZE) {
       const number = parts.length + 1;
-      const part = expectOk(await send("PUT", `${url}?partNumber=${number}&${upload}`, file.slice(offset, offset + PART_SIZE), {}, (sent) => onProgress(offset + sent, file.size)));
-      if (!part.etag) throw new Problem(`S3 hid the ETag of part ${number} from this page: the bucket's CORS must expose ETag; deploy the app again.`);
+      const part = expectOk(
+        await send("PUT", `${url}?partNumber=${number}&${upload}`, file.slice(offset, offset + PART_SIZE), {}, (sent) =>
+          onProgress(offset + sent, file.size),
+        ),
+      );
+      if (!part.etag)
+        throw new Problem(
+          `S3 hid the ETag of part ${number} from this page: the bucket's CORS must expose ETag; deploy the app again.`,
+        );
       parts.push(`<Part><PartNumber>${number}</PartNumber><ETag>${part.etag}</ETag></Part>`);
     }
-    expectOk(await send("POST", `${url}?${upload}`, new Blob([`<CompleteMultipartUpload>${parts.join("")}</CompleteMultipartUpload>`]), { "content-type": "application/xml" }));
+    expectOk(
+      await send(
+        "POST",
+        `${url}?${upload}`,
+        new Blob([`<CompleteMultipartUpload>${parts.join("")}</CompleteMultipartUpload>`]),
+        { "content-type": "application/xml" },
+      ),
+    );
     onProgress(file.size, file.size);
   } catch (error) {
     // Parts of an abandoned upload are billed until aborted (the bucket's lifecycle rule also aborts them after a day).
@@ -135,7 +167,8 @@ export async function downloadFile(name: string): Promise<Blob> {
   if (response.ok) return response.blob();
   const answer = { status: response.status, body: await response.text(), etag: null };
   // S3 answers 403, not 404, for a missing key when listing is allowed only under a prefix (this app's policy).
-  if (answer.status === 404 || (answer.status === 403 && !(await isListed(name)))) throw new Problem(noSuchFile(name, "the list shows the files you have"));
+  if (answer.status === 404 || (answer.status === 403 && !(await isListed(name))))
+    throw new Problem(noSuchFile(name, "the list shows the files you have"));
   throw s3Problem(answer);
 }
 

@@ -14,6 +14,8 @@ const built: Record<keyof ClientSettings, string | undefined> = {
 };
 
 /** The variables this build lacks, by their names in `.env.local` and in infra/web.ts. */
-export const missingSettings = (Object.keys(built) as Array<keyof ClientSettings>).filter((setting) => !built[setting]).map((setting) => VITE_NAMES[setting]);
+export const missingSettings = (Object.keys(built) as Array<keyof ClientSettings>)
+  .filter((setting) => !built[setting])
+  .map((setting) => VITE_NAMES[setting]);
 
 export const settings = built as ClientSettings;

@@ -1,9 +1,26 @@
-import { apiForbidden, sessionExpired, userNotConfirmed, weakPassword, wrongPassword } from "@iam-auth-api/client/messages";
+import {
+  apiForbidden,
+  sessionExpired,
+  userNotConfirmed,
+  weakPassword,
+  wrongPassword,
+} from "@iam-auth-api/client/messages";
 import { afterEach, describe, expect, test } from "vitest";
 import { RENEW_MARGIN_MS } from "@iam-auth-api/client/renewal";
 import { SIGN_IN_AGAIN } from "../src/problem";
 import { useWebApp } from "./fixture";
-import { alertText, button, confirmedUser, field, fillCredentials, openApp, orAlert, PASSWORD, signIn, upload } from "@iam-auth-api/loopback/web-ui";
+import {
+  alertText,
+  button,
+  confirmedUser,
+  field,
+  fillCredentials,
+  openApp,
+  orAlert,
+  PASSWORD,
+  signIn,
+  upload,
+} from "@iam-auth-api/loopback/web-ui";
 
 const app = useWebApp();
 afterEach(() => {
@@ -19,10 +36,13 @@ function expectWording(text: string, wording: (remedy: string) => string): void 
   expect(text, "one sentence").toMatch(/^[^\n]+[.]$/);
 }
 
-const count = (operation: string) => app().loopback.requests.filter((request) => request.operation === operation).length;
+const count = (operation: string) =>
+  app().loopback.requests.filter((request) => request.operation === operation).length;
 
 describe("account", () => {
-  test("forgot password: a code by email and a new password, then sign in with it (not the old one)", { timeout: 40_000 }, async () => {
+  test("forgot password: a code by email and a new password, then sign in with it (not the old one)", {
+    timeout: 40_000,
+  }, async () => {
     const { loopback } = app();
     const page = await openApp(await app().newContext());
     await confirmedUser(loopback, "forgot@example.com");
@@ -92,7 +112,9 @@ describe("each failure is one sentence in role=alert that says what to do", () =
     await fillCredentials(page, "weak@example.com", "password");
     await button(page, "Sign up").click();
     const text = await alertText(page);
-    expectWording(text, (remedy) => weakPassword("Password did not conform with policy: Password must have uppercase characters", remedy));
+    expectWording(text, (remedy) =>
+      weakPassword("Password did not conform with policy: Password must have uppercase characters", remedy),
+    );
     await page.context().close();
   });
 
@@ -131,7 +153,9 @@ describe("each failure is one sentence in role=alert that says what to do", () =
 });
 
 describe("credentials", () => {
-  test("renewed after they expire: the next signed call succeeds, with new credentials", { timeout: 30_000 }, async () => {
+  test("renewed after they expire: the next signed call succeeds, with new credentials", {
+    timeout: 30_000,
+  }, async () => {
     const { loopback } = app();
     const context = await app().newContext();
     await context.clock.install();

@@ -3,7 +3,18 @@ import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { AwsClient } from "aws4fetch";
 import { afterEach, describe, expect, test } from "vitest";
 import { useWebApp } from "./fixture";
-import { button, captureSecrets, confirmedUser, download, identityShown, openApp, signIn, signUp, storedInBrowser, upload } from "@iam-auth-api/loopback/web-ui";
+import {
+  button,
+  captureSecrets,
+  confirmedUser,
+  download,
+  identityShown,
+  openApp,
+  signIn,
+  signUp,
+  storedInBrowser,
+  upload,
+} from "@iam-auth-api/loopback/web-ui";
 
 const app = useWebApp();
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
@@ -13,7 +24,9 @@ afterEach(() => {
 });
 
 describe("the whole flow in Chromium", () => {
-  test("sign up, confirm, sign in, identity and signed call shown, upload, list, download, delete, sign out", { timeout: 60_000 }, async () => {
+  test("sign up, confirm, sign in, identity and signed call shown, upload, list, download, delete, sign out", {
+    timeout: 60_000,
+  }, async () => {
     const { loopback } = app();
     const context = await app().newContext();
     const page = await openApp(context);
@@ -38,10 +51,16 @@ describe("the whole flow in Chromium", () => {
     expect(revocations()).toBe(1);
 
     const stored = await storedInBrowser(page);
-    const leftBehind = [...secrets.tokens, ...secrets.credentials.flatMap((c) => [c.secretAccessKey, c.sessionToken, c.accessKeyId])].filter((secret) => stored.includes(secret));
+    const leftBehind = [
+      ...secrets.tokens,
+      ...secrets.credentials.flatMap((c) => [c.secretAccessKey, c.sessionToken, c.accessKeyId]),
+    ].filter((secret) => stored.includes(secret));
     expect(secrets.tokens.length).toBeGreaterThanOrEqual(3);
     expect(secrets.credentials.length).toBeGreaterThanOrEqual(1);
-    expect(leftBehind, "tokens or credentials still in localStorage, sessionStorage or IndexedDB after sign out").toEqual([]);
+    expect(
+      leftBehind,
+      "tokens or credentials still in localStorage, sessionStorage or IndexedDB after sign out",
+    ).toEqual([]);
     await context.close();
   });
 
@@ -79,11 +98,20 @@ describe("the whole flow in Chromium", () => {
 
     // The second user's own credentials, as the page received them, asking for the first user's file.
     const { accessKeyId, secretAccessKey, sessionToken } = secrets.credentials.at(-1)!;
-    const s3 = new AwsClient({ accessKeyId, secretAccessKey, sessionToken, service: "s3", region: loopback.outputs.Region, retries: 0 });
+    const s3 = new AwsClient({
+      accessKeyId,
+      secretAccessKey,
+      sessionToken,
+      service: "s3",
+      region: loopback.outputs.Region,
+      retries: 0,
+    });
     const key = `${ownFilesPrefix(firstId)}diary.txt`;
     const theirs = await s3.fetch(`${loopback.endpoints.s3}/${loopback.outputs.Bucket}/${key}`);
     expect(theirs.status).toBe(403);
-    const listing = await s3.fetch(`${loopback.endpoints.s3}/${loopback.outputs.Bucket}?list-type=2&prefix=${encodeURIComponent(ownFilesPrefix(firstId))}`);
+    const listing = await s3.fetch(
+      `${loopback.endpoints.s3}/${loopback.outputs.Bucket}?list-type=2&prefix=${encodeURIComponent(ownFilesPrefix(firstId))}`,
+    );
     expect(listing.status).toBe(403);
     await first.close();
     await second.close();
@@ -98,7 +126,10 @@ describe("the whole flow in Chromium", () => {
     const content = randomBytes(9 * 1024 * 1024);
     const before = loopback.requests.length;
     await upload(page, "large.bin", content);
-    const s3Calls = loopback.requests.slice(before).filter((request) => request.service === "s3").map((request) => request.operation.replace(/=[^&]+/g, ""));
+    const s3Calls = loopback.requests
+      .slice(before)
+      .filter((request) => request.service === "s3")
+      .map((request) => request.operation.replace(/=[^&]+/g, ""));
     expect(s3Calls.filter((call) => call.startsWith("POST")).length, "create and complete").toBe(2);
     expect(s3Calls.filter((call) => /^PUT .*partNumber/.test(call)).length, "parts").toBe(2);
     // Compared by digest: a deep equality over 9 MiB, byte by byte, takes the test runner most of a minute.

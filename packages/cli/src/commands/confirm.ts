@@ -10,12 +10,15 @@ export function define(command: Command, context: Context): void {
     .option("--admin", "confirm with your AWS credentials (the deployer's) instead of the code")
     .action(async (email: string, code: string | undefined, options: { admin?: boolean }) => {
       checkEmail(email);
-      if (Boolean(options.admin) === (code !== undefined)) throw new UsageError(`Confirm with either the emailed code (confirm ${email} <code>) or --admin`);
+      if (Boolean(options.admin) === (code !== undefined))
+        throw new UsageError(`Confirm with either the emailed code (confirm ${email} <code>) or --admin`);
       const outputs = await context.outputs(USER_POOL_OUTPUTS);
       const settings = { region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient };
       const { adminConfirmSignUp, confirmSignUp } = await import("../user-pool");
       const done = context.progress("Confirming");
-      await (code === undefined ? adminConfirmSignUp(settings, email, context.env) : confirmSignUp(settings, email, code, context.env));
+      await (code === undefined
+        ? adminConfirmSignUp(settings, email, context.env)
+        : confirmSignUp(settings, email, code, context.env));
       done();
       context.print({ email, confirmed: true }, `Confirmed ${email}. Log in with: iam-api login ${email}`);
     });

@@ -15,23 +15,43 @@ interface LoginOptions {
 export function define(command: Command, context: Context): void {
   command
     .argument("[email]", "the user pool account to sign in as")
-    .addOption(new Option("--provider <name>", "sign in with this provider's token instead").choices(Object.keys(FEDERATED_PROVIDERS)))
-    .option("--token <token>", "the provider's token (twitter: the access token; auth0, google, apple: the id_token; facebook, amazon: the access token); - reads it from stdin, out of shell history")
+    .addOption(
+      new Option("--provider <name>", "sign in with this provider's token instead").choices(
+        Object.keys(FEDERATED_PROVIDERS),
+      ),
+    )
+    .option(
+      "--token <token>",
+      "the provider's token (twitter: the access token; auth0, google, apple: the id_token; facebook, amazon: the access token); - reads it from stdin, out of shell history",
+    )
     .option("--token-secret <secret>", "twitter: the access token secret; - reads it from stdin")
-    .option("--domain <domain>", "auth0: the tenant domain, when the id_token's iss does not name it (e.g. a custom domain)")
+    .option(
+      "--domain <domain>",
+      "auth0: the tenant domain, when the id_token's iss does not name it (e.g. a custom domain)",
+    )
     .action(async (email: string | undefined, options: LoginOptions) => {
       if (options.provider !== undefined) return federatedLogin(context, options.provider, email, options);
       if (options.token !== undefined || options.tokenSecret !== undefined || options.domain !== undefined) {
-        throw new UsageError("--token, --token-secret and --domain go with --provider, e.g. `iam-api login --provider google --token -`");
+        throw new UsageError(
+          "--token, --token-secret and --domain go with --provider, e.g. `iam-api login --provider google --token -`",
+        );
       }
-      if (email === undefined) throw new UsageError("login needs an email address, e.g. `iam-api login me@example.com`, or --provider");
+      if (email === undefined)
+        throw new UsageError("login needs an email address, e.g. `iam-api login me@example.com`, or --provider");
       checkEmail(email);
       const outputs = await context.outputs(SESSION_OUTPUTS);
       const password = await readSecret(context.io, `Password for ${email}: `);
-      const [{ signInWithSrp }, { appSettings, startSession }] = await Promise.all([import("../user-pool"), import("../session")]);
+      const [{ signInWithSrp }, { appSettings, startSession }] = await Promise.all([
+        import("../user-pool"),
+        import("../session"),
+      ]);
       const settings = appSettings(outputs);
       const done = context.progress("Signing in");
-      const session = await startSession(settings, await signInWithSrp(settings, email, password, context.env), context.env);
+      const session = await startSession(
+        settings,
+        await signInWithSrp(settings, email, password, context.env),
+        context.env,
+      );
       done();
       const until = new Date(session.credentials.expiresAt).toISOString();
       context.print(
@@ -42,13 +62,22 @@ export function define(command: Command, context: Context): void {
 }
 
 /** `login --provider`: the provider's token, traded for the same cached credentials as a user pool sign-in. */
-async function federatedLogin(context: Context, name: FederatedProvider, email: string | undefined, options: LoginOptions): Promise<void> {
+async function federatedLogin(
+  context: Context,
+  name: FederatedProvider,
+  email: string | undefined,
+  options: LoginOptions,
+): Promise<void> {
   if (email !== undefined) throw new UsageError(`login --provider takes no email address (got "${email}")`);
-  const [{ checkFederatedOptions, federatedSignIn, tokenExpiresAt }, { appSettings, startSession }] = await Promise.all([import("../federation"), import("../session")]);
+  const [{ checkFederatedOptions, federatedSignIn, tokenExpiresAt }, { appSettings, startSession }] = await Promise.all(
+    [import("../federation"), import("../session")],
+  );
   const { label, token: kind } = FEDERATED_PROVIDERS[name];
   const { token, tokenSecret, domain } = options;
-  if (token === undefined) throw new UsageError(`login --provider ${name} needs --token <${kind}> (or --token - to type or pipe it)`);
-  if (token === "-" && tokenSecret === "-") throw new UsageError("Only one of --token and --token-secret can be read from stdin");
+  if (token === undefined)
+    throw new UsageError(`login --provider ${name} needs --token <${kind}> (or --token - to type or pipe it)`);
+  if (token === "-" && tokenSecret === "-")
+    throw new UsageError("Only one of --token and --token-secret can be read from stdin");
   checkFederatedOptions(name, { tokenSecret, domain });
   const settings = appSettings(await context.outputs(SESSION_OUTPUTS));
   // "-" keeps the value out of shell history and the process list.

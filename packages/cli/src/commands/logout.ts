@@ -27,6 +27,11 @@ export function define(command: Command, context: Context): void {
       done();
     }
     const deleted = await deleteSession(file);
-    context.print({ loggedOut: deleted, revoked }, deleted ? `Logged out${revoked ? " (refresh token revoked)" : ""}; deleted ${file}.` : "Not logged in: nothing to do.");
+    context.print(
+      { loggedOut: deleted, revoked },
+      deleted
+        ? `Logged out${revoked ? " (refresh token revoked)" : ""}; deleted ${file}.`
+        : "Not logged in: nothing to do.",
+    );
   });
 }

@@ -12,7 +12,12 @@ export function define(command: Command, context: Context): void {
       const password = await newPassword(context, email);
       const { signUp } = await import("../user-pool");
       const done = context.progress("Signing up");
-      const result = await signUp({ region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient }, email, password, context.env);
+      const result = await signUp(
+        { region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient },
+        email,
+        password,
+        context.env,
+      );
       done();
       context.print(
         { email, ...result },
