@@ -44,8 +44,9 @@ export async function feedbackRows(runs: number): Promise<Row[]> {
       what: "whole npm test",
       value: (await medianOf(Math.min(runs, 3), () => timeCommand("npm", ["test"]))) / 1000,
       unit: "s",
-      target: { max: 120 },
-      note: "typecheck + every vitest file",
+      // Issue 12's goal for a fresh clone on 2 cores; the browser scenarios alone take about 40 s.
+      target: { max: 30 },
+      note: "typecheck + format check + every vitest file, harness cache warm",
     },
   ];
 }
