@@ -1,5 +1,5 @@
 import { passwordRule } from "@iam-auth-api/client/password-policy";
-import { type FormEvent, useRef, useState } from "react";
+import { type FormEvent, type ReactNode, useRef, useState } from "react";
 import {
   confirmEmail,
   resendConfirmationCode,
@@ -72,81 +72,91 @@ export function SignedOut({
     });
   }
 
+  /** The confirm and reset steps: a form around the code we emailed, which can send a new one or go back. */
+  const codeForm = ({
+    title,
+    intro,
+    submitLabel,
+    submit,
+    resend,
+    children,
+  }: {
+    title: string;
+    intro: string;
+    submitLabel: string;
+    submit: () => Promise<void>;
+    resend: (email: string) => Promise<void>;
+    children?: ReactNode;
+  }) => (
+    <form
+      aria-busy={busy}
+      onSubmit={(event) => {
+        event.preventDefault();
+        act(submit);
+      }}
+    >
+      <h2>{title}</h2>
+      <p>{intro}</p>
+      <Alert message={error} />
+      <Status message={notice} />
+      <Field
+        label="Confirmation code"
+        value={code}
+        onChange={(event) => setCode(event.target.value.trim())}
+        required
+        autoFocus
+        autoComplete="one-time-code"
+        inputMode="numeric"
+      />
+      {children}
+      <div className="actions">
+        <button type="submit" disabled={busy}>
+          {submitLabel}
+        </button>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            act(async () => {
+              await resend(email);
+              setNotice(`We emailed a new code to ${email}.`);
+            })
+          }
+        >
+          Resend code
+        </button>
+        <button type="button" className="quiet" onClick={() => goTo("credentials")}>
+          Back
+        </button>
+      </div>
+    </form>
+  );
+
   if (step === "confirm") {
-    return (
-      <form
-        aria-busy={busy}
-        onSubmit={(event) => {
-          event.preventDefault();
-          act(async () => {
-            await confirmEmail(email, code);
-            goTo("credentials", `${email} is confirmed: sign in with your password.`);
-          });
-        }}
-      >
-        <h2>Confirm your email</h2>
-        <p>Enter the code we emailed to {email}.</p>
-        <Alert message={error} />
-        <Status message={notice} />
-        <Field
-          label="Confirmation code"
-          value={code}
-          onChange={(event) => setCode(event.target.value.trim())}
-          required
-          autoFocus
-          autoComplete="one-time-code"
-          inputMode="numeric"
-        />
-        <div className="actions">
-          <button type="submit" disabled={busy}>
-            Confirm
-          </button>
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() =>
-              act(async () => {
-                await resendConfirmationCode(email);
-                setNotice(`We emailed a new code to ${email}.`);
-              })
-            }
-          >
-            Resend code
-          </button>
-          <button type="button" className="quiet" onClick={() => goTo("credentials")}>
-            Back
-          </button>
-        </div>
-      </form>
-    );
+    return codeForm({
+      title: "Confirm your email",
+      intro: `Enter the code we emailed to ${email}.`,
+      submitLabel: "Confirm",
+      submit: async () => {
+        await confirmEmail(email, code);
+        goTo("credentials", `${email} is confirmed: sign in with your password.`);
+      },
+      resend: resendConfirmationCode,
+    });
   }
 
   if (step === "reset") {
-    return (
-      <form
-        aria-busy={busy}
-        onSubmit={(event) => {
-          event.preventDefault();
-          act(async () => {
-            await resetPasswordWithCode(email, code, newPassword);
-            setPassword("");
-            goTo("credentials", "Your password is reset: sign in with the new one.");
-          });
-        }}
-      >
-        <h2>Reset your password</h2>
-        <p>Enter the code we emailed to {email}, and a new password.</p>
-        <Alert message={error} />
-        <Status message={notice} />
-        <Field
-          label="Confirmation code"
-          value={code}
-          onChange={(event) => setCode(event.target.value.trim())}
-          required
-          autoFocus
-          autoComplete="one-time-code"
-          inputMode="numeric"
-        />
+    return codeForm({
+      title: "Reset your password",
+      intro: `Enter the code we emailed to ${email}, and a new password.`,
+      submitLabel: "Reset password",
+      submit: async () => {
+        await resetPasswordWithCode(email, code, newPassword);
+        setPassword("");
+        goTo("credentials", "Your password is reset: sign in with the new one.");
+      },
+      resend: sendPasswordResetCode,
+      children: (
         <Field
           label="New password"
           hint={PASSWORD_RULE}
@@ -156,28 +166,8 @@ export function SignedOut({
           required
           autoComplete="new-password"
         />
-        <div className="actions">
-          <button type="submit" disabled={busy}>
-            Reset password
-          </button>
-          <button
-            type="button"
-            disabled={busy}
-            onClick={() =>
-              act(async () => {
-                await sendPasswordResetCode(email);
-                setNotice(`We emailed a new code to ${email}.`);
-              })
-            }
-          >
-            Resend code
-          </button>
-          <button type="button" className="quiet" onClick={() => goTo("credentials")}>
-            Back
-          </button>
-        </div>
-      </form>
-    );
+      ),
+    });
   }
 
   return (
