@@ -1,32 +1,13 @@
-import { chmod, chown, copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { chmod, chown, copyFile, mkdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { TEST_ENDPOINT_ENV } from "../src/test-settings";
-import { useWorkspace } from "./fixture";
+import { closedPort, useWorkspace } from "./fixture";
 
 const PASSWORD = "Passw0rd!";
 
 const fixture = useWorkspace();
-beforeAll(async () => {
-  await fixture.workspace.run(["signup", "known@example.com"], { input: PASSWORD });
-  await fixture.workspace.run(["confirm", "known@example.com", "--admin"], {
-    env: { AWS_ACCESS_KEY_ID: "AKIDLOCAL", AWS_SECRET_ACCESS_KEY: "local" },
-  });
-});
-
-/** A loopback port with nothing listening. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function operationsSince(start: number): string[] {
-  return fixture.loopback.requests.slice(start).map(({ service, operation }) => `${service} ${operation}`);
-}
+beforeAll(() => fixture.signUpConfirmed("known@example.com", PASSWORD));
 
 describe("outputs", () => {
   test("a missing outputs file names every value the command needs, and what writes them", async () => {
@@ -140,27 +121,29 @@ describe("Cognito's refusals, one line each", () => {
   });
 
   test("the email quota is told apart from throttling", async () => {
-    const start = fixture.loopback.requests.length;
     fixture.loopback.failNext(
       "cognitoIdp",
       "LimitExceededException",
       "Exceeded daily email limit for the operation or the account.",
       3,
     );
-    const result = await fixture.workspace.run(["signup", "quota@example.com"], { input: PASSWORD });
+    const { result, requests } = await fixture.sentDuring(() =>
+      fixture.workspace.run(["signup", "quota@example.com"], { input: PASSWORD }),
+    );
     expect(result).toEqual({
       code: 1,
       stdout: "",
       stderr:
         "iam-api: Cognito has sent as many confirmation emails as its quota allows for now (LimitExceededException): try again in a few hours, or configure SES for this stage (SES_FROM_ADDRESS and SES_IDENTITY_ARN, README section on email) and deploy.\n",
     });
-    expect(operationsSince(start)).toEqual(Array(3).fill("cognitoIdp SignUp"));
+    expect(requests).toEqual(Array(3).fill("cognitoIdp SignUp"));
   });
 
   test("throttling, after the bounded retries", async () => {
-    const start = fixture.loopback.requests.length;
     fixture.loopback.failNext("cognitoIdp", "TooManyRequestsException", "Rate exceeded", 3);
-    const result = await fixture.workspace.run(["login", "known@example.com", "--json"], { input: PASSWORD });
+    const { result, requests } = await fixture.sentDuring(() =>
+      fixture.workspace.run(["login", "known@example.com", "--json"], { input: PASSWORD }),
+    );
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stderr)).toEqual({
       error: {
@@ -169,7 +152,7 @@ describe("Cognito's refusals, one line each", () => {
           "Cognito (user pool) is throttling requests (TooManyRequestsException): wait a minute, then try again.",
       },
     });
-    expect(operationsSince(start)).toEqual(Array(3).fill("cognitoIdp InitiateAuth"));
+    expect(requests).toEqual(Array(3).fill("cognitoIdp InitiateAuth"));
   });
 });
 
@@ -190,26 +173,25 @@ describe("network failures", () => {
 
   test("a dropped API connection is retried, and gives up after three attempts", async () => {
     expect((await fixture.workspace.run(["login", "known@example.com"], { input: PASSWORD })).code).toBe(0);
-    let start = fixture.loopback.requests.length;
     fixture.loopback.dropNext("api");
-    expect((await fixture.workspace.run(["whoami"])).code).toBe(0);
-    expect(operationsSince(start)).toEqual(["api GET /private", "api GET /private"]);
+    const retried = await fixture.sentDuring(() => fixture.workspace.run(["whoami"]));
+    expect(retried.result.code).toBe(0);
+    expect(retried.requests).toEqual(["api GET /private", "api GET /private"]);
 
-    start = fixture.loopback.requests.length;
     fixture.loopback.dropNext("api", 3);
-    const result = await fixture.workspace.run(["whoami"]);
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["whoami"]));
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /^iam-api: Could not reach the API at 127\.0\.0\.1:\d+ \(\w+\) after 3 attempts: check your network connection and the Api output\.\n$/,
     );
-    expect(operationsSince(start)).toEqual(Array(3).fill("api GET /private"));
+    expect(requests).toEqual(Array(3).fill("api GET /private"));
   });
 });
 
 describe("the API's 403", () => {
   test("explains the usual causes", async () => {
-    const file = join(fixture.workspace.cacheDir, `${fixture.loopback.outputs.UserPool}.json`);
-    const session = JSON.parse(await readFile(file, "utf8"));
+    const file = fixture.sessionPath();
+    const session = await fixture.readSession();
     // Credentials the API does not accept, as another stage's identity pool would issue.
     await writeFile(
       file,
@@ -225,15 +207,16 @@ describe("the API's 403", () => {
   });
 
   test("a missing file or a name escaping the user's prefix is refused before any request", async () => {
-    const start = fixture.loopback.requests.length;
-    const result = await fixture.workspace.run(["upload", join(fixture.workspace.root, "missing.txt")]);
-    expect(result.stderr).toBe(
-      `iam-api: ${join(fixture.workspace.root, "missing.txt")} is not a file: pass the path of the file to upload.\n`,
-    );
-    expect((await fixture.workspace.run(["rm", "../someone-else/file.txt"])).stderr).toBe(
-      'iam-api: "../someone-else/file.txt" is not a file name: use a relative name such as notes.txt or docs/notes.txt.\n',
-    );
-    expect(operationsSince(start)).toEqual([]);
+    const { requests } = await fixture.sentDuring(async () => {
+      const result = await fixture.workspace.run(["upload", join(fixture.workspace.root, "missing.txt")]);
+      expect(result.stderr).toBe(
+        `iam-api: ${join(fixture.workspace.root, "missing.txt")} is not a file: pass the path of the file to upload.\n`,
+      );
+      expect((await fixture.workspace.run(["rm", "../someone-else/file.txt"])).stderr).toBe(
+        'iam-api: "../someone-else/file.txt" is not a file name: use a relative name such as notes.txt or docs/notes.txt.\n',
+      );
+    });
+    expect(requests).toEqual([]);
   });
 });
 
@@ -288,10 +271,9 @@ describe("usage", () => {
     ],
     [["download"], "missing required argument 'name'", " download"],
   ])("%j is a usage error of that command (exit 2)", async (args, message, command) => {
-    const start = fixture.loopback.requests.length;
-    const result = await fixture.workspace.run(args);
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(args));
     expect(result).toEqual({ code: 2, stdout: "", stderr: `iam-api: ${message} (see \`iam-api${command} --help\`)\n` });
-    expect(operationsSince(start)).toEqual([]);
+    expect(requests).toEqual([]);
   });
 });
 
@@ -316,7 +298,7 @@ describe("an older Node", () => {
 });
 
 describe("a planted credential cache is refused", () => {
-  const sessionFile = () => join(fixture.workspace.cacheDir, `${fixture.loopback.outputs.UserPool}.json`);
+  const sessionFile = fixture.sessionPath;
 
   test("a directory writable by others", async () => {
     expect((await fixture.workspace.run(["login", "known@example.com"], { input: PASSWORD })).code).toBe(0);
@@ -325,14 +307,15 @@ describe("a planted credential cache is refused", () => {
     await chmod(planted, 0o777);
     await copyFile(sessionFile(), join(planted, `${fixture.loopback.outputs.UserPool}.json`));
     await chmod(join(planted, `${fixture.loopback.outputs.UserPool}.json`), 0o600);
-    const start = fixture.loopback.requests.length;
-    const result = await fixture.workspace.run(["whoami"], { env: { IAM_API_CACHE_DIR: planted } });
+    const { result, requests } = await fixture.sentDuring(() =>
+      fixture.workspace.run(["whoami"], { env: { IAM_API_CACHE_DIR: planted } }),
+    );
     expect(result).toEqual({
       code: 1,
       stdout: "",
       stderr: `iam-api: The credential cache directory ${planted} is writable to other users (mode 0777), who could plant a sign-in or read yours: run \`chmod 700 ${planted}\`, then log in again.\n`,
     });
-    expect(operationsSince(start)).toEqual([]);
+    expect(requests).toEqual([]);
     // Node's compile cache is not read from (or written to) a directory others can write either.
     await expect(stat(join(planted, "compile-cache"))).rejects.toThrow(/ENOENT/);
   });

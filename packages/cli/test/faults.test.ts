@@ -1,35 +1,20 @@
 import { readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { beforeAll, describe, expect, test } from "vitest";
 import { main } from "../src/cli";
 import type { Io } from "../src/terminal";
 import { TEST_ENDPOINT_ENV } from "../src/test-settings";
-import { useWorkspace } from "./fixture";
+import { closedPort, useWorkspace } from "./fixture";
 
 const EMAIL = "faults@example.com";
 const PASSWORD = "Passw0rd!";
 const fixture = useWorkspace();
 
 beforeAll(async () => {
-  const { workspace } = fixture;
-  await workspace.run(["signup", EMAIL], { input: PASSWORD });
-  await workspace.run(["confirm", EMAIL, "--admin"], {
-    env: { AWS_ACCESS_KEY_ID: "AKIDLOCAL", AWS_SECRET_ACCESS_KEY: "local" },
-  });
-  expect((await workspace.run(["login", EMAIL], { input: PASSWORD })).code).toBe(0);
+  await fixture.signUpConfirmed(EMAIL, PASSWORD);
+  expect((await fixture.workspace.run(["login", EMAIL], { input: PASSWORD })).code).toBe(0);
 });
-
-/** What the CLI sent while `action` ran, as `service operation`. */
-async function sentDuring<T>(action: () => Promise<T>): Promise<{ result: T; requests: string[] }> {
-  const start = fixture.loopback.requests.length;
-  const result = await action();
-  return {
-    result,
-    requests: fixture.loopback.requests.slice(start).map(({ service, operation }) => `${service} ${operation}`),
-  };
-}
 
 const TOO_MANY = { status: 429, body: '{"message":"Too Many Requests"}' };
 const INTERNAL = {
@@ -40,7 +25,7 @@ const INTERNAL = {
 describe("API calls retry throttling and server errors, then fail in one line", () => {
   test("one 429 is retried and the call succeeds, output unchanged", async () => {
     fixture.loopback.answerNext("api", TOO_MANY);
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["whoami"]));
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["whoami"]));
     expect(result).toMatchObject({ code: 0, stderr: "HTTP 200 OK\n" });
     expect(JSON.parse(result.stdout).message).toMatch(/^Hello us-east-1:/);
     expect(requests).toEqual(["api GET /private", "api GET /private"]);
@@ -48,14 +33,14 @@ describe("API calls retry throttling and server errors, then fail in one line", 
 
   test("one 500 on a GET is retried", async () => {
     fixture.loopback.answerNext("api", INTERNAL);
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["call", "GET", "/files"]));
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["call", "GET", "/files"]));
     expect(result.code).toBe(0);
     expect(requests).toEqual(["api GET /files", "api GET /files"]);
   });
 
   test("persistent throttling: three attempts, then exactly one line", async () => {
     fixture.loopback.answerNext("api", TOO_MANY, 3);
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["whoami"]));
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["whoami"]));
     expect(result).toEqual({
       code: 1,
       stdout: "",
@@ -67,7 +52,7 @@ describe("API calls retry throttling and server errors, then fail in one line", 
 
   test("a persistent 500: one line carrying the API's own message, nothing on stdout", async () => {
     fixture.loopback.answerNext("api", INTERNAL, 3);
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["whoami"]));
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["whoami"]));
     expect(result).toEqual({
       code: 1,
       stdout: "",
@@ -88,7 +73,7 @@ describe("API calls retry throttling and server errors, then fail in one line", 
 
   test("a POST is never repeated", async () => {
     fixture.loopback.answerNext("api", INTERNAL);
-    const { result, requests } = await sentDuring(() =>
+    const { result, requests } = await fixture.sentDuring(() =>
       fixture.workspace.run(["call", "POST", "/private", "--data", "{}"]),
     );
     expect(result).toEqual({
@@ -102,7 +87,7 @@ describe("API calls retry throttling and server errors, then fail in one line", 
 
   test("a Retry-After longer than the CLI waits is not waited for", async () => {
     fixture.loopback.answerNext("api", { ...TOO_MANY, headers: { "retry-after": "3600" } }, 3);
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["whoami"]));
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["whoami"]));
     expect(result.stderr).toBe(
       "iam-api: The API is throttling requests (429 to GET /private: Too Many Requests): wait a minute, then try again.\n",
     );
@@ -114,7 +99,7 @@ describe("API calls retry throttling and server errors, then fail in one line", 
 
 describe("open routes need no session", () => {
   test("call GET /public without a session is sent unsigned", async () => {
-    const { result, requests } = await sentDuring(() =>
+    const { result, requests } = await fixture.sentDuring(() =>
       fixture.workspace.run(["call", "GET", "/public"], {
         env: { IAM_API_CACHE_DIR: join(fixture.workspace.root, "empty-cache") },
       }),
@@ -129,7 +114,7 @@ describe("uploads survive a transient failure", () => {
     const source = join(fixture.workspace.root, "report.txt");
     await writeFile(source, "quarterly numbers\n");
     fixture.loopback.dropNext("s3");
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["upload", source]));
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["upload", source]));
     expect(result).toMatchObject({ code: 0, stderr: "" });
     expect(result.stdout).toMatch(
       /^Uploaded .*report\.txt \(18 bytes\) as report\.txt \(key private\/us-east-1:[0-9a-f-]+\/report\.txt\)\.\n$/,
@@ -144,7 +129,7 @@ describe("uploads survive a transient failure", () => {
   test("a connection that keeps dropping: the message counts the attempts really made", async () => {
     const source = join(fixture.workspace.root, "report.txt");
     fixture.loopback.dropNext("s3", 3);
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["upload", source, "again.txt"]));
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["upload", source, "again.txt"]));
     expect(result).toEqual({
       code: 1,
       stdout: "",
@@ -169,7 +154,7 @@ describe("a file you do not have is not an access problem", () => {
   });
 
   test("S3's 403 for a missing key of your own is told apart by listing your prefix", async () => {
-    const { result, requests } = await sentDuring(() => fixture.workspace.run(["download", "secret.txt", "-"]));
+    const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["download", "secret.txt", "-"]));
     expect(result).toEqual({
       code: 1,
       stdout: "",
@@ -212,12 +197,7 @@ describe("progress text on a terminal", () => {
   });
 
   test("an error while progress shows clears it first", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await closedPort();
     const outputs = join(fixture.workspace.root, "outputs.json");
     await writeFile(outputs, JSON.stringify(fixture.loopback.outputs));
     const { io, written } = terminal(`${PASSWORD}\r`);

@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { useWorkspace } from "./fixture";
@@ -7,8 +7,7 @@ const fixture = useWorkspace();
 // Each test configures the providers it signs in with, as a stage would.
 beforeEach(() => fixture.loopback.federated.configured.clear());
 
-const sessionPath = () => join(fixture.workspace.cacheDir, `${fixture.loopback.outputs.UserPool}.json`);
-const readCache = async () => JSON.parse(await readFile(sessionPath(), "utf8"));
+const { sessionPath, readSession: readCache } = fixture;
 const expireCachedCredentials = async (changes: Record<string, unknown> = {}) => {
   const cache = await readCache();
   await writeFile(
@@ -21,13 +20,9 @@ const expireCachedCredentials = async (changes: Record<string, unknown> = {}) =>
 async function sentDuring<T>(
   action: () => Promise<T>,
 ): Promise<{ result: T; requests: string[]; logins: Array<Record<string, string>> }> {
-  const [requests, logins] = [fixture.loopback.requests.length, fixture.loopback.loginsReceived().length];
-  const result = await action();
-  return {
-    result,
-    requests: fixture.loopback.requests.slice(requests).map(({ service, operation }) => `${service} ${operation}`),
-    logins: fixture.loopback.loginsReceived().slice(logins),
-  };
+  const logins = fixture.loopback.loginsReceived().length;
+  const sent = await fixture.sentDuring(action);
+  return { ...sent, logins: fixture.loopback.loginsReceived().slice(logins) };
 }
 
 interface ProviderCase {

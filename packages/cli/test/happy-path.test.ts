@@ -11,15 +11,10 @@ let identityId: string;
 
 const fixture = useWorkspace();
 
-const sessionPath = () => join(fixture.workspace.cacheDir, `${fixture.loopback.outputs.UserPool}.json`);
-const readCache = async () => JSON.parse(await readFile(sessionPath(), "utf8"));
+const { sessionPath, readSession: readCache } = fixture;
 
 /** Requests the CLI makes while `action` runs, as `service operation`. */
-async function requestsDuring(action: () => Promise<unknown>): Promise<string[]> {
-  const before = fixture.loopback.requests.length;
-  await action();
-  return fixture.loopback.requests.slice(before).map(({ service, operation }) => `${service} ${operation}`);
-}
+const requestsDuring = async (action: () => Promise<unknown>) => (await fixture.sentDuring(action)).requests;
 
 describe("the tutorial's journey, as a subprocess", () => {
   test("signup, confirm with the emailed code, login, whoami", async () => {
