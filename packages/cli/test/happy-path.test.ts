@@ -13,6 +13,19 @@ const fixture = useWorkspace();
 
 const { sessionPath, readSession: readCache } = fixture;
 
+/** Marks the cached sign-in's tokens and credentials expired, so the next command has to renew both. */
+async function expireSession() {
+  const cache = await readCache();
+  await writeFile(
+    sessionPath(),
+    JSON.stringify({
+      ...cache,
+      signIn: { ...cache.signIn, tokensExpireAt: Date.now() },
+      credentials: { ...cache.credentials, expiresAt: Date.now() },
+    }),
+  );
+}
+
 /** Requests the CLI makes while `action` runs, as `service operation`. */
 const requestsDuring = async (action: () => Promise<unknown>) => (await fixture.sentDuring(action)).requests;
 
@@ -160,15 +173,7 @@ describe("the credential cache", () => {
   });
 
   test("expired tokens are refreshed with the refresh token first", async () => {
-    const cache = await readCache();
-    await writeFile(
-      sessionPath(),
-      JSON.stringify({
-        ...cache,
-        signIn: { ...cache.signIn, tokensExpireAt: Date.now() },
-        credentials: { ...cache.credentials, expiresAt: Date.now() },
-      }),
-    );
+    await expireSession();
     const requests = await requestsDuring(async () => expect((await fixture.workspace.run(["whoami"])).code).toBe(0));
     expect(requests).toEqual([
       "cognitoIdp InitiateAuth",
@@ -201,14 +206,7 @@ describe("the credential cache", () => {
       ClientId: fixture.loopback.outputs.UserPoolClient,
       Token: cache.signIn.refreshToken,
     });
-    await writeFile(
-      sessionPath(),
-      JSON.stringify({
-        ...cache,
-        signIn: { ...cache.signIn, tokensExpireAt: Date.now() },
-        credentials: { ...cache.credentials, expiresAt: Date.now() },
-      }),
-    );
+    await expireSession();
     expect(await fixture.workspace.run(["whoami"])).toEqual({
       code: 1,
       stdout: "",
