@@ -25,6 +25,10 @@ async function sentDuring<T>(
   return { ...sent, logins: fixture.loopback.loginsReceived().slice(logins) };
 }
 
+/** `login --provider twitter` with the token and its secret both passed as arguments. */
+const twitterLogin = (token: string, secret: string, ...options: string[]) =>
+  fixture.workspace.run(["login", "--provider", "twitter", "--token", token, "--token-secret", secret, ...options]);
+
 interface ProviderCase {
   provider: string;
   /** The `Logins` key AWS documents for the provider. */
@@ -147,15 +151,7 @@ describe("after a federated login", () => {
   test("the token and secret are written only to the 0600 cache file, and logout deletes it", async () => {
     fixture.loopback.federated.configured.add(twitter.key);
     const { token, secret } = fixture.loopback.federated.twitter("29528254");
-    const login = await fixture.workspace.run([
-      "login",
-      "--provider",
-      "twitter",
-      "--token",
-      token,
-      "--token-secret",
-      secret,
-    ]);
+    const login = await twitterLogin(token, secret);
     expect(login.code).toBe(0);
     expect(login.stdout + login.stderr).not.toMatch(new RegExp(`${token}|${secret}`));
     expect((await stat(sessionPath())).mode & 0o777).toBe(0o600);
@@ -253,16 +249,7 @@ describe("a provider the stage has not configured", () => {
       "InvalidParameterException",
       "Twitter provider not enabled for this identity pool.",
     );
-    const login = await fixture.workspace.run([
-      "login",
-      "--provider",
-      "twitter",
-      "--token",
-      token,
-      "--token-secret",
-      secret,
-      "--json",
-    ]);
+    const login = await twitterLogin(token, secret, "--json");
     expect(login.code).toBe(1);
     expect(JSON.parse(login.stderr).error.code).toBe("ProviderNotConfigured");
   });
