@@ -13,13 +13,26 @@ interface Finding {
   message: string;
 }
 
+/** What a rule finds wrong with one resource; `judge` names the rule and the resource in the Finding. */
+interface Problem {
+  resource: PlannedResource;
+  message: string;
+}
+
 interface Rule {
   id: string;
   /** The cdk-nag AwsSolutions rule it follows, if any. */
   follows?: string;
   description: string;
-  check(evaluation: Evaluation): Finding[];
+  check(evaluation: Evaluation): Problem[];
 }
+
+const judge = (rules: Rule[], evaluation: Evaluation): Finding[] =>
+  rules.flatMap((rule) =>
+    rule
+      .check(evaluation)
+      .map(({ resource, message }) => ({ rule: rule.id, resource: resourceKey(resource), message })),
+  );
 
 /**
  * Every identity or resource policy document in the graph, with the resource that carries it and
@@ -69,8 +82,7 @@ const noWildcardActions: Rule = {
       [...asList(statement.Action), ...asList(statement.NotAction).map(() => "NotAction")]
         .filter((action) => String(action).includes("*") || action === "NotAction")
         .map((action) => ({
-          rule: "no-wildcard-actions",
-          resource: resourceKey(resource),
+          resource,
           message: `allows ${action}${source}`,
         })),
     ),
@@ -89,8 +101,7 @@ const noWildcardResources: Rule = {
     allowStatements(evaluation)
       .filter(({ statement }) => asList(statement.Resource).some(everyResource) || statement.NotResource !== undefined)
       .map(({ resource, source, statement }) => ({
-        rule: "no-wildcard-resources",
-        resource: resourceKey(resource),
+        resource,
         message: `allows ${asList(statement.Action ?? statement.NotAction).join(", ")} on ${statement.NotResource ? "all but " : ""}${asList(statement.Resource ?? statement.NotResource).join(", ")}${source}`,
       })),
 };
@@ -106,8 +117,7 @@ const noAwsManagedPolicies: Rule = {
         .map(String)
         .filter(isAwsManaged)
         .map((arn) => ({
-          rule: "no-aws-managed-policies",
-          resource: resourceKey(role),
+          resource: role,
           message: `carries ${arn}${AWS_MANAGED_POLICIES[arn] ? "" : " (its document is unknown to these rules)"}`,
         })),
     ),
@@ -145,7 +155,7 @@ const lambdaLogsOwnGroup: Rule = {
       // A group the app does not create (Lambda's default) is still named by this account and region.
       const ownArn: string =
         logGroupOf(evaluation, fn)?.outputs.arn ?? `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${own}`;
-      const finding = (message: string) => ({ rule: "lambda-logs-own-group", resource: resourceKey(fn), message });
+      const finding = (message: string) => ({ resource: fn, message });
       if (!role) return [finding(`its role ${fn.inputs.role} is not in the graph`)];
       let statements: Record<string, any>[];
       try {
@@ -217,8 +227,7 @@ const bucketPublicAccessBlock: Rule = {
         ? PUBLIC_ACCESS_BLOCK_SETTINGS.filter((setting) => block.inputs[setting] !== true)
         : ["the public access block"];
       return missing.map((setting) => ({
-        rule: "bucket-public-access-block",
-        resource: resourceKey(bucket),
+        resource: bucket,
         message: `lacks ${setting}`,
       }));
     }),
@@ -246,8 +255,7 @@ const bucketTlsOnly: Rule = {
         );
       })
       .map((bucket) => ({
-        rule: "bucket-tls-only",
-        resource: resourceKey(bucket),
+        resource: bucket,
         message: "does not deny requests without TLS",
       })),
 };
@@ -265,7 +273,7 @@ const apiAccessLogs: Rule = {
           !ofType(evaluation, "aws:cloudwatch/logGroup:LogGroup").some((group) => group.outputs.arn === destination)
         );
       })
-      .map((stage) => ({ rule: "api-access-logs", resource: resourceKey(stage), message: "has no access log" })),
+      .map((stage) => ({ resource: stage, message: "has no access log" })),
 };
 
 /** The user pool's password policy settings that each require a class of characters (`requireSymbols`…): every one must be on. */
@@ -284,8 +292,7 @@ const userPoolPasswordPolicy: Rule = {
         ...PASSWORD_CLASS_SETTINGS.filter((rule) => policy[rule] !== true).map((rule) => `no ${rule}`),
       ];
       return weaknesses.map((weakness) => ({
-        rule: "user-pool-password-policy",
-        resource: resourceKey(pool),
+        resource: pool,
         message: weakness,
       }));
     }),
@@ -299,8 +306,7 @@ const identityPoolNoGuests: Rule = {
     ofType(evaluation, "aws:cognito/identityPool:IdentityPool")
       .filter((pool) => pool.inputs.allowUnauthenticatedIdentities === true)
       .map((pool) => ({
-        rule: "identity-pool-no-guests",
-        resource: resourceKey(pool),
+        resource: pool,
         message: "allows unauthenticated identities",
       })),
 };
@@ -314,8 +320,7 @@ const identityPoolTokenCheck: Rule = {
       asList(pool.inputs.cognitoIdentityProviders)
         .filter((provider: any) => provider.serverSideTokenCheck !== true)
         .map((provider: any) => ({
-          rule: "identity-pool-token-check",
-          resource: resourceKey(pool),
+          resource: pool,
           message: `does not check tokens of ${provider.providerName}`,
         })),
     ),
@@ -357,7 +362,7 @@ const bucketLifecycle: Rule = {
         "bucket",
         bucket.outputs.bucket,
       ).some((versioning) => versioning.inputs.versioningConfiguration?.status === "Enabled");
-      const finding = (message: string) => ({ rule: "bucket-lifecycle", resource: resourceKey(bucket), message });
+      const finding = (message: string) => ({ resource: bucket, message });
       return [
         ...(rules.some((rule) => rule.abortIncompleteMultipartUpload?.daysAfterInitiation <= MAX_MULTIPART_DAYS)
           ? []
@@ -383,7 +388,7 @@ export const RULES: Rule[] = [
   identityPoolTokenCheck,
 ];
 
-export const findings = (evaluation: Evaluation): Finding[] => RULES.flatMap((rule) => rule.check(evaluation));
+export const findings = (evaluation: Evaluation): Finding[] => judge(RULES, evaluation);
 
 const productionEmailSender: Rule = {
   id: "production-email-sender",
@@ -394,8 +399,7 @@ const productionEmailSender: Rule = {
       ? ofType(evaluation, "aws:cognito/userPool:UserPool")
           .filter((pool) => pool.inputs.emailConfiguration?.emailSendingAccount !== "DEVELOPER")
           .map((pool) => ({
-            rule: "production-email-sender",
-            resource: resourceKey(pool),
+            resource: pool,
             message: `sends with Cognito's default email quota: set SES_FROM_ADDRESS and SES_IDENTITY_ARN in .env.${evaluation.app.stage}`,
           }))
       : [],
@@ -404,4 +408,4 @@ const productionEmailSender: Rule = {
 /** What deserves a look before a deploy but does not make it unsafe: `npm run plan` prints them and still exits 0. */
 export const WARNINGS: Rule[] = [productionEmailSender];
 
-export const warnings = (evaluation: Evaluation): Finding[] => WARNINGS.flatMap((rule) => rule.check(evaluation));
+export const warnings = (evaluation: Evaluation): Finding[] => judge(WARNINGS, evaluation);
