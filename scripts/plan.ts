@@ -299,13 +299,30 @@ function stageSettings(stage: string): Record<string, string> {
   );
 }
 
-const { values } = parseArgs({ options: { stage: { type: "string" }, secret: { type: "string", multiple: true } } });
-if (!values.stage) {
+const USAGE =
+  "Usage: npm run plan -- --stage <stage> [--secret <name>]…  (--secret: a secret `sst secret set` holds for the stage)";
+
+/** A usage mistake: one line saying what to type instead, exit 2. */
+function usage(problem: string): never {
+  // Without `--`, npm takes `--stage` as its own setting and hands the script what is left.
+  const forgottenDashes = process.env.npm_config_stage !== undefined || process.env.npm_config_secret !== undefined;
   console.error(
-    "Usage: npm run plan -- --stage <stage> [--secret <name>]…  (--secret: a secret `sst secret set` holds for the stage)",
+    forgottenDashes ? `npm kept the options for itself: put -- before them. ${USAGE}` : `${problem} ${USAGE}`,
   );
   process.exit(2);
 }
+
+function options() {
+  try {
+    return parseArgs({ options: { stage: { type: "string" }, secret: { type: "string", multiple: true } } }).values;
+  } catch (error) {
+    // node:util's own message names the option ("Option '--stage <value>' argument missing").
+    return usage(`${(error as Error).message.split("\n")[0]}.`);
+  }
+}
+
+const values = options();
+if (!values.stage) usage("Which stage?");
 const evaluation = await evaluate({
   stage: values.stage,
   env: stageSettings(values.stage),
@@ -315,5 +332,14 @@ const evaluation = await evaluate({
   console.error(error.message);
   process.exit(2);
 });
+// The app reads a secret through `new sst.Secret(name)`; any other name is a typo, not a setting.
+const undeclared = (values.secret ?? []).filter(
+  (name) => !evaluation.resources.some((resource) => resource.type === "sst:sst:Secret" && resource.name === name),
+);
+if (undeclared.length) {
+  usage(
+    `The app reads no secret named ${undeclared.join(", ")} for stage "${values.stage}": check the name in infra/.`,
+  );
+}
 console.log(report(evaluation));
 process.exit(findings(evaluation).length ? 1 : 0);
