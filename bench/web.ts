@@ -2,18 +2,16 @@
 // from the same node_modules, and how fast it gets to its first signed call in Chromium on loopback.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { infraCors } from "@iam-auth-api/infra-harness/cors";
-import { PAGE_ORIGIN, startWebApp } from "@iam-auth-api/loopback/web-app";
+import { PAGE_ORIGIN, startWebApp, viteBuild, WEB_ROOT } from "@iam-auth-api/loopback/web-app";
 import { openApp, signIn, signUp } from "@iam-auth-api/loopback/web-ui";
 import { median } from "./stats";
 import type { Row } from "./table";
 
-const WEB_ROOT = fileURLToPath(new URL("../packages/web", import.meta.url));
 const BASELINES = fileURLToPath(new URL("./web-baselines", import.meta.url));
 
 /** The settings of a real build (a stage's `VITE_*`, no test endpoints): placeholders of the right shape. */
@@ -43,33 +41,6 @@ async function amplifyV5(): Promise<string> {
   return entry;
 }
 
-/** `vite build` of the page at `root` (its index.html), as `npm run build` in packages/web does; returns the output directory. */
-async function viteBuild(
-  root: string,
-  env: Record<string, string>,
-  alias: Record<string, string> = {},
-): Promise<string> {
-  const outDir = await mkdtemp(join(tmpdir(), "iam-api-bench-web-"));
-  const { build } = await import("vite");
-  const { default: react } = await import("@vitejs/plugin-react");
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    // The app's own vite.config.ts for the app; the same React plugin, nothing else, for a baseline.
-    await build({
-      root,
-      logLevel: "silent",
-      ...(root === WEB_ROOT ? {} : { configFile: false, plugins: [react()] }),
-      resolve: { alias },
-      build: { outDir, emptyOutDir: true },
-    });
-  } finally {
-    for (const name of Object.keys(env)) if (saved[name] === undefined) delete process.env[name];
-    Object.assign(process.env, saved);
-  }
-  return outDir;
-}
-
 /** Gzipped bytes of the JS and CSS index.html makes a first visit fetch: its scripts, module preloads and style sheets, not lazy chunks. */
 async function firstLoadGzip(dist: string): Promise<number> {
   const html = await readFile(join(dist, "index.html"), "utf8");
@@ -81,8 +52,14 @@ async function firstLoadGzip(dist: string): Promise<number> {
   return bytes;
 }
 
-async function sizeOf(root: string, env: Record<string, string>, alias?: Record<string, string>): Promise<number> {
-  const dist = await viteBuild(root, env, alias);
+/**
+ * First-load bytes of the page at `root`: the app with its own vite.config.ts; a baseline with the
+ * same React plugin and nothing else.
+ */
+async function sizeOf(root: string, env: Record<string, string>, alias: Record<string, string> = {}): Promise<number> {
+  const { default: react } = await import("@vitejs/plugin-react");
+  const config = root === WEB_ROOT ? {} : { configFile: false as const, plugins: [react()], resolve: { alias } };
+  const dist = await viteBuild(root, env, { logLevel: "silent", ...config });
   try {
     return await firstLoadGzip(dist);
   } finally {

@@ -6,12 +6,13 @@ import { dirname, extname, join, normalize } from "node:path";
 import { createRequire } from "node:module";
 import { clientSettings, viteVariables } from "@iam-auth-api/client/settings";
 import { type Browser, type BrowserContext, chromium } from "playwright-core";
+import type { InlineConfig } from "vite";
 import { CHROMIUM_ARGS, chromiumPath } from "./chromium";
 import type { LoopbackCors } from "./cors";
 import { startLoopback, type Loopback } from "./loopback";
 
 /** packages/web, the app under test: its index.html and vite.config.ts. */
-const WEB_ROOT = dirname(createRequire(import.meta.url).resolve("@iam-auth-api/web/package.json"));
+export const WEB_ROOT = dirname(createRequire(import.meta.url).resolve("@iam-auth-api/web/package.json"));
 /**
  * The page's origin: the Vite dev server's (packages/web/vite.config.ts), which a developer's browser
  * has and the API's and bucket's CORS must admit on a dev stage. Chromium maps it to a static server
@@ -40,13 +41,22 @@ function viteEnv(loopback: Loopback): Record<string, string> {
   };
 }
 
-/** The production build (`vite build`) of packages/web, pointed at `loopback`, in a temp directory. */
-async function buildWebApp(loopback: Loopback): Promise<string> {
+/**
+ * `vite build` of the page at `root` (packages/web with its own vite.config.ts unless `config` says
+ * otherwise) into a temp directory, which it returns. Vite reads VITE_* from the environment ahead
+ * of any .env file: `env` is set for this build only.
+ */
+export async function viteBuild(root: string, env: Record<string, string>, config: InlineConfig = {}): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), "iam-api-web-"));
-  // Vite reads VITE_* from the environment ahead of any .env file.
-  Object.assign(process.env, viteEnv(loopback));
   const { build } = await import("vite");
-  await build({ root: WEB_ROOT, logLevel: "error", build: { outDir, emptyOutDir: true } });
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    await build({ root, logLevel: "error", ...config, build: { outDir, emptyOutDir: true } });
+  } finally {
+    for (const name of Object.keys(env)) if (saved[name] === undefined) delete process.env[name];
+    Object.assign(process.env, saved);
+  }
   return outDir;
 }
 
@@ -89,7 +99,7 @@ function launchChromium(port: number): Promise<Browser> {
 export async function startWebApp(cors: LoopbackCors): Promise<WebApp> {
   const loopback = await startLoopback({ cors });
   try {
-    const dist = await buildWebApp(loopback);
+    const dist = await viteBuild(WEB_ROOT, viteEnv(loopback));
     const server = await serveApp(dist);
     const browser = await launchChromium(server.port);
     return {
