@@ -1,8 +1,8 @@
-import { spawn } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { buildCli } from "@iam-auth-api/cli/build.mjs";
 import { createWorkspace, type Workspace } from "@iam-auth-api/loopback/cli-workspace";
 import { startLoopback } from "@iam-auth-api/loopback/loopback";
+import { timeCommand } from "./feedback";
 import { median } from "./stats";
 import type { Row } from "./table";
 
@@ -16,16 +16,8 @@ async function mustRun(workspace: Workspace, args: string[], input?: string) {
 }
 
 /** Wall time of one `node <args>` run, spawned the same way for the CLI and for bare Node. */
-function timeNode(args: string[], workspace: Workspace): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const start = performance.now();
-    const child = spawn(process.execPath, args, { cwd: workspace.project, env: workspace.env, stdio: "ignore" });
-    child.on("error", reject);
-    child.on("exit", (code) =>
-      code === 0 ? resolve(performance.now() - start) : reject(new Error(`node ${args.join(" ")} exited ${code}`)),
-    );
-  });
-}
+const timeNode = (args: string[], workspace: Workspace) =>
+  timeCommand(process.execPath, args, { cwd: workspace.project, env: workspace.env });
 
 /**
  * The CLI as a user runs it (bin/iam-api.mjs, the built bundle) on the loopback set-up of its tests:

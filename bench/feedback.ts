@@ -3,11 +3,19 @@ import { evaluateUncached } from "@iam-auth-api/infra-harness/evaluate";
 import { medianOf } from "./stats";
 import type { Row } from "./table";
 
-/** Wall time of a command run to completion; a failing command fails the benchmark. */
-export function timeCommand(command: string, args: string[]): Promise<number> {
+/** Wall time of a command run to completion (by default in this environment, with CI set); a failing command fails the benchmark. */
+export function timeCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(command, args, { stdio: "ignore", env: { ...process.env, CI: "true" } });
+    const child = spawn(command, args, {
+      stdio: "ignore",
+      cwd: options.cwd,
+      env: options.env ?? { ...process.env, CI: "true" },
+    });
     child.on("error", reject);
     child.on("exit", (code) =>
       code === 0
