@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { buildCli } from "@iam-auth-api/cli/build.mjs";
-import { TEST_RETRY_BASE_ENV } from "@iam-auth-api/cli/src/test-settings";
+import { TEST_RETRY_BASE_ENV } from "@iam-auth-api/cli/test-settings";
 import type { Loopback } from "./loopback";
 
 interface CliResult {

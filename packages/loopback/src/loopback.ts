@@ -43,10 +43,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import S3rver from "s3rver";
 import { PASSWORD_POLICY } from "@iam-auth-api/client/password-policy";
 import { userPoolProviderName } from "@iam-auth-api/client/settings";
-import { TEST_ENDPOINT_ENV } from "@iam-auth-api/cli/src/test-settings";
+import { TEST_ENDPOINT_ENV } from "@iam-auth-api/cli/test-settings";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
-import { handler as privateHandler } from "@iam-auth-api/functions/src/private";
-import { handler as publicHandler } from "@iam-auth-api/functions/src/public";
+import { handler as privateHandler } from "@iam-auth-api/functions/private";
+import { handler as publicHandler } from "@iam-auth-api/functions/public";
 import { type CorsRefusal, type LoopbackCors, preflightOf, serviceCors } from "./cors";
 import { iamEvent } from "./events";
 import { createChallenge, createVerifier, type ServerChallenge, type Verifier } from "./srp-server";
@@ -791,7 +791,7 @@ async function realFilesHandler(
     AWS_SECRET_ACCESS_KEY: "S3RVER",
     AWS_ENDPOINT_URL_S3: s3rverUrl,
   });
-  const { handler } = await import("@iam-auth-api/functions/src/files");
+  const { handler } = await import("@iam-auth-api/functions/files");
   return handler as (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 }
 
