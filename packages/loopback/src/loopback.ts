@@ -314,6 +314,19 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       response.writeHead(answer.status, answer.headers);
       return response.end(answer.body);
     }
+    if (operation === "AdminSetUserPassword") {
+      // An admin-set password signs in with SRP too, as on Cognito: its verifier replaces any other.
+      const answer = await relay(cognitoLocal.url, request, body);
+      if (answer.status === 200) {
+        const user = (await callCognitoLocal("AdminGetUser", { UserPoolId: userPool, Username: input.Username })) as {
+          UserAttributes: Array<{ Name: string; Value: string }>;
+        };
+        const sub = user.UserAttributes.find((attribute) => attribute.Name === "sub")!.Value;
+        verifiers.set(input.Username, { ...createVerifier(userPool, sub, input.Password), password: input.Password });
+      }
+      response.writeHead(answer.status, answer.headers);
+      return response.end(answer.body);
+    }
     if (operation === "ResendConfirmationCode" || operation === "ForgotPassword") {
       const status = await userStatus(input.Username);
       if (!status) return awsError(response, "UserNotFoundException", "Username/client id combination not found.");

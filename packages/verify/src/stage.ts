@@ -1,0 +1,118 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { clientConfig } from "@iam-auth-api/cli/aws";
+import { CliError, UsageError } from "@iam-auth-api/cli/cli-error";
+import { DEFAULT_OUTPUTS_FILE, loadOutputs } from "@iam-auth-api/cli/outputs";
+import { TEST_ENDPOINT_ENV } from "@iam-auth-api/cli/test-settings";
+import { OUTPUT_NAMES, type OutputName } from "@iam-auth-api/client/settings";
+import {
+  localWithStage,
+  missingWebOutput,
+  noAwsCredentials,
+  noLocalStack,
+  noStage,
+  productionNeedsYes,
+  unknownOption,
+} from "./messages";
+
+/** Where `npm start` (the local stack) writes its outputs and endpoints; never `.sst/outputs.json`, which belongs to a deployed stage. */
+export const LOCAL_OUTPUTS_FILE = ".sst/local/outputs.json";
+
+/** The stages `sst.config.ts` protects (its PRODUCTION_STAGES): verify asks for --yes there. */
+const PRODUCTION_STAGES = ["production", "prod"];
+
+export type StageOutputs = Record<OutputName | "Web", string>;
+
+/** The stage under test: its outputs, the environment its clients use, and whether it is production. */
+export interface Stage {
+  /** `--stage`'s value, or `local`. */
+  name: string;
+  outputsFile: string;
+  outputs: StageOutputs;
+  production: boolean;
+  /** The process environment, plus the local stack's endpoints under `--local`. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** The command line, the outputs and the caller's AWS credentials; a UsageError (exit 2) when any is missing. */
+export async function resolveStage(argv: string[], env: NodeJS.ProcessEnv): Promise<Stage> {
+  const options = parseOptions(argv);
+  const local = options.local === true;
+  if (local && (options.stage || options.outputs)) throw new UsageError(localWithStage());
+  if (!local && !options.stage) throw new UsageError(noStage());
+  const name = local ? "local" : options.stage!;
+  const production = PRODUCTION_STAGES.includes(name);
+  if (production && !options.yes) throw new UsageError(productionNeedsYes(name));
+  const outputsFile = local ? LOCAL_OUTPUTS_FILE : (options.outputs ?? DEFAULT_OUTPUTS_FILE);
+  const stageEnv = local ? { ...env, ...localEndpoints(outputsFile) } : env;
+  const outputs = await stageOutputs(outputsFile, stageEnv);
+  await requireAwsCredentials(outputs.Region, stageEnv);
+  return { name, outputsFile, outputs, production, env: stageEnv };
+}
+
+function parseOptions(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        stage: { type: "string" },
+        outputs: { type: "string" },
+        local: { type: "boolean" },
+        yes: { type: "boolean" },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(unknownOption((error as Error).message.split("\n")[0].replace(/\.$/, "")));
+  }
+}
+
+/** The seven outputs, as the CLI reads them (its wording when one is missing), and `Web`, which the CLI does not need. */
+async function stageOutputs(file: string, env: NodeJS.ProcessEnv): Promise<StageOutputs> {
+  const outputs = await asUsage(() => loadOutputs(file, env, OUTPUT_NAMES));
+  const web = (JSON.parse(readFileSync(file, "utf8")) as { Web?: unknown }).Web;
+  if (typeof web !== "string" || !web) throw new UsageError(missingWebOutput(file));
+  return { ...outputs, Web: web };
+}
+
+/**
+ * The local stack's service endpoints, read from its outputs file (`endpoints`: cognitoIdp,
+ * cognitoIdentity, s3, as the loopback doubles name them) into the variables the CLI's clients read.
+ */
+function localEndpoints(file: string): Record<string, string> {
+  let parsed: { endpoints?: Partial<Record<keyof typeof TEST_ENDPOINT_ENV, string>> };
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(noLocalStack(file));
+    throw error;
+  }
+  return Object.fromEntries(
+    Object.entries(TEST_ENDPOINT_ENV)
+      .filter(([service]) => parsed.endpoints?.[service as keyof typeof TEST_ENDPOINT_ENV])
+      .map(([service, variable]) => [variable, parsed.endpoints![service as keyof typeof TEST_ENDPOINT_ENV]!]),
+  );
+}
+
+/** The deployer's credentials, resolved as every AWS SDK client resolves them, before anything is created. */
+async function requireAwsCredentials(region: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const client = new CognitoIdentityProviderClient(clientConfig(region, "cognitoIdp", env));
+  try {
+    await client.config.credentials();
+  } catch {
+    throw new UsageError(noAwsCredentials());
+  } finally {
+    client.destroy();
+  }
+}
+
+async function asUsage<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof CliError) throw new UsageError(error.message);
+    throw error;
+  }
+}
