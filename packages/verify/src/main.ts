@@ -29,7 +29,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${interrupted()}\n`);
   });
   const { removed, failures } = await verify(stage, run, (outcome) => process.stdout.write(`${line(outcome)}\n`));
-  for (const text of summary(run.outcomes, removed, failures)) process.stdout.write(`${text}\n`);
+  for (const text of summary(run.outcomes, removed, failures, run.interrupted)) process.stdout.write(`${text}\n`);
   if (run.interrupted) return 130;
   return run.outcomes.some((outcome) => outcome.status === "fail") || failures.length ? 1 : 0;
 }

@@ -27,11 +27,21 @@ export function line(outcome: Outcome): string {
   return `${MARKS[outcome.status]} ${outcome.title}: ${outcome.sent} → ${outcome.got}${retried}${problem}`;
 }
 
-export function summary(outcomes: Outcome[], removed: string[], cleanupFailures: string[]): string[] {
+export function summary(
+  outcomes: Outcome[],
+  removed: string[],
+  cleanupFailures: string[],
+  interrupted: boolean,
+): string[] {
   const count = (status: Status) => outcomes.filter((outcome) => outcome.status === status).length;
   const [passed, failed, pending] = [count("pass"), count("fail"), count("pending")];
+  const verdict = interrupted
+    ? `Interrupted after ${outcomes.length} checks, the rest not run`
+    : failed === 0 && cleanupFailures.length === 0
+      ? "All checks passed"
+      : "Verify FAILED";
   const lines = [
-    `${failed === 0 && cleanupFailures.length === 0 ? "All checks passed" : "Verify FAILED"}: ${passed} passed, ${failed} failed${pending ? `, ${pending} not promised by this version of the app yet (–)` : ""}.`,
+    `${verdict}: ${passed} passed, ${failed} failed${pending ? `, ${pending} not promised by this version of the app yet (–)` : ""}.`,
     removed.length
       ? `Removed what verify created: ${removed.join("; ")}.`
       : "verify created nothing that needed removing.",

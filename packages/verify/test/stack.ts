@@ -1,0 +1,192 @@
+/**
+ * A stage for `npm run verify` to check, on loopback: the doubles answering CORS as infra/
+ * configures it (the offline evaluation's, with the site's address where the test serves the page),
+ * the web client's index.html as the site, an outputs file with the seven outputs, and the
+ * environment a user's shell would have (AWS credentials, no cache, the doubles' endpoints).
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { TEST_ENDPOINT_ENV, TEST_RETRY_BASE_ENV } from "@iam-auth-api/cli/test-settings";
+import { infraCors } from "@iam-auth-api/infra-harness/cors";
+import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
+import type { LoopbackCors } from "@iam-auth-api/loopback/cors";
+import { type Loopback, startLoopback } from "@iam-auth-api/loopback/loopback";
+import { TEST_SETTLE_ENV } from "../src/settle";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+
+export interface VerifyResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface LocalStage {
+  loopback: Loopback;
+  /** The CORS configuration the doubles answer with (live: a test may change it). */
+  cors: LoopbackCors;
+  outputsFile: string;
+  home: string;
+  /** The environment of a user's shell with AWS credentials: the doubles' endpoints, quick retries. */
+  env: Record<string, string>;
+  /** `npm run verify -- <args>` from the repository, as a user runs it. */
+  verify(args: string[], env?: Record<string, string | undefined>): Promise<VerifyResult>;
+  /**
+   * What the npm script runs (`node --import tsx packages/verify/src/main.ts`), started in its own
+   * process group: for a test that interrupts it. (npm itself exits at once on Ctrl-C, while verify goes on to clean up.)
+   */
+  start(args: string[]): ReturnType<typeof spawn>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStage(): Promise<LocalStage> {
+  const site = await serveSite();
+  const evaluated = (await evaluate({ stage: "dev" })).outputs.Web as string;
+  const cors = withSiteAt(await infraCors("dev"), evaluated, site.url);
+  const loopback = await startLoopback({ cors });
+  const home = await mkdtemp(join(tmpdir(), "iam-api-verify-"));
+  const outputsFile = join(home, "outputs.json");
+  await writeFile(outputsFile, JSON.stringify({ ...loopback.outputs, Web: site.url }, null, 2));
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: home,
+    AWS_ACCESS_KEY_ID: "AKIDLOCAL",
+    AWS_SECRET_ACCESS_KEY: "local",
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    [TEST_RETRY_BASE_ENV]: "20",
+    [TEST_SETTLE_ENV]: "2000",
+    ...loopback.env,
+  };
+  const spawnOptions = (extra: Record<string, string | undefined>) => ({
+    cwd: REPO_ROOT,
+    env: withoutUndefined({ ...env, ...extra }),
+    stdio: ["ignore", "pipe", "pipe"] as ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const script = (
+    JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: { verify: string } }
+  ).scripts.verify.split(" ");
+  return {
+    loopback,
+    cors,
+    outputsFile,
+    home,
+    env,
+    start: (args) =>
+      spawn(script[0] === "node" ? process.execPath : script[0], [...script.slice(1), ...args], spawnOptions({})),
+    verify: (args, extra = {}) =>
+      collect(spawn("npm", ["run", "--silent", "verify", "--", ...args], spawnOptions(extra))),
+    stop: async () => {
+      await loopback.stop();
+      await site.close();
+      await rm(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The evaluation's CORS with the site's deployed address replaced by the one this test serves it at. */
+function withSiteAt(cors: LoopbackCors, evaluated: string, served: string): LoopbackCors {
+  const swap = (origins: string[] = []) => origins.map((origin) => (origin === evaluated ? served : origin));
+  return {
+    api: { ...cors.api, allowOrigins: swap(cors.api.allowOrigins) },
+    bucket: cors.bucket.map((rule) => ({ ...rule, allowedOrigins: swap(rule.allowedOrigins) })),
+  };
+}
+
+/** packages/web's index.html on a loopback port, as a site without security headers serves it. */
+async function serveSite(): Promise<{ url: string; close(): Promise<void> }> {
+  const web = dirname(createRequire(import.meta.url).resolve("@iam-auth-api/web/package.json"));
+  const page = await readFile(join(web, "index.html"));
+  const server: Server = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/html" });
+    response.end(page);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * A stage made wrong on purpose, in front of the doubles: `answer` may replace the double's answer
+ * to a request (its method, URL, headers and body, and the double's own answer). Returns the
+ * endpoint to point the client at.
+ */
+export async function wrongInFront(
+  target: string,
+  answer: (
+    request: IncomingMessage,
+    body: Buffer,
+    original: () => Promise<{ status: number; headers: Record<string, string>; body: Buffer }>,
+  ) => Promise<{ status: number; headers: Record<string, string>; body: Buffer | string }>,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer(async (request, response) => {
+    const body = await readAll(request);
+    const original = () => relay(target, request, body);
+    const result = await answer(request, body, original);
+    response.writeHead(result.status, result.headers);
+    response.end(result.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export { TEST_ENDPOINT_ENV };
+
+function relay(
+  target: string,
+  request: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  // Same host header as the client signed: the double checks the signature over it.
+  return new Promise((resolve, reject) => {
+    const url = new URL(request.url ?? "/", target);
+    const outgoing = httpRequest(
+      url,
+      { method: request.method, headers: { ...request.headers, "content-length": String(body.length) } },
+      async (incoming) =>
+        resolve({
+          status: incoming.statusCode ?? 500,
+          headers: Object.fromEntries(
+            Object.entries(incoming.headers).filter(([name]) => name !== "transfer-encoding"),
+          ) as Record<string, string>,
+          body: await readAll(incoming),
+        }),
+    );
+    outgoing.on("error", reject);
+    outgoing.end(body);
+  });
+}
+
+async function readAll(stream: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function collect(child: ReturnType<typeof spawn>): Promise<VerifyResult> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (chunk) => (stdout += chunk));
+  child.stderr!.on("data", (chunk) => (stderr += chunk));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+}
+
+function withoutUndefined(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined)) as Record<string, string>;
+}
