@@ -5,9 +5,10 @@
  */
 import { UsageError } from "@iam-auth-api/cli/cli-error";
 import { interrupted } from "./messages";
+import { stopSettling } from "./settle";
 import { line, summary } from "./report";
 import { resolveStage } from "./stage";
-import { type Run, verify } from "./verify";
+import type { Run } from "./verify";
 
 async function main(): Promise<number> {
   let stage: Awaited<ReturnType<typeof resolveStage>>;
@@ -26,8 +27,11 @@ async function main(): Promise<number> {
     // A second Ctrl-C leaves at once; the first lets clean-up run.
     if (run.interrupted) process.exit(130);
     run.interrupted = true;
+    stopSettling();
     process.stderr.write(`${interrupted()}\n`);
   });
+  // Loaded only once the command line and outputs are known good: a usage error answers at once.
+  const { verify } = await import("./verify");
   const { removed, failures } = await verify(stage, run, (outcome) => process.stdout.write(`${line(outcome)}\n`));
   for (const text of summary(run.outcomes, removed, failures, run.interrupted)) process.stdout.write(`${text}\n`);
   if (run.interrupted) return 130;

@@ -11,6 +11,12 @@ export const SETTLE_MS = 60_000;
 /** Tests only: a shorter bound, in milliseconds, so that a check that never settles fails in a second. */
 export const TEST_SETTLE_ENV = "IAM_API_TEST_VERIFY_SETTLE_MS";
 
+let stopping = false;
+/** Ctrl-C: a check waiting for a settling deploy takes the answer it has instead of waiting on. */
+export function stopSettling(): void {
+  stopping = true;
+}
+
 export interface Settled<T> {
   /** The last answer (a value or the error thrown). */
   result: { value: T } | { error: unknown };
@@ -45,7 +51,7 @@ export async function settle<T>(
       retries > 0
         ? `retried ${retries}× over ${(elapsed / 1000).toFixed(1)} s after ${wasUnsettled}, as a fresh deploy settles`
         : undefined;
-    if (!reason || elapsed >= bound) return { result, retried };
+    if (!reason || elapsed >= bound || stopping) return { result, retried };
     await new Promise((resolve) => setTimeout(resolve, Math.min(baseMs * 2 ** retries, bound - elapsed)));
   }
 }

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { clientConfig } from "@iam-auth-api/cli/aws";
 import { CliError, UsageError } from "@iam-auth-api/cli/cli-error";
 import { DEFAULT_OUTPUTS_FILE, loadOutputs } from "@iam-auth-api/cli/outputs";
@@ -72,7 +71,13 @@ function parseOptions(argv: string[]) {
 /** The seven outputs, as the CLI reads them (its wording when one is missing), and `Web`, which the CLI does not need. */
 async function stageOutputs(file: string, env: NodeJS.ProcessEnv): Promise<StageOutputs> {
   const outputs = await asUsage(() => loadOutputs(file, env, OUTPUT_NAMES));
-  const web = (JSON.parse(readFileSync(file, "utf8")) as { Web?: unknown }).Web;
+  let web: unknown;
+  try {
+    web = (JSON.parse(readFileSync(file, "utf8")) as { Web?: unknown }).Web;
+  } catch {
+    // The other six came from IAM_API_* variables: there is no file to read Web from.
+    web = undefined;
+  }
   if (typeof web !== "string" || !web) throw new UsageError(missingWebOutput(file));
   return { ...outputs, Web: web };
 }
@@ -98,6 +103,7 @@ function localEndpoints(file: string): Record<string, string> {
 
 /** The deployer's credentials, resolved as every AWS SDK client resolves them, before anything is created. */
 async function requireAwsCredentials(region: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const { CognitoIdentityProviderClient } = await import("@aws-sdk/client-cognito-identity-provider");
   const client = new CognitoIdentityProviderClient(clientConfig(region, "cognitoIdp", env));
   try {
     await client.config.credentials();
