@@ -14,6 +14,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { s3Client } from "@iam-auth-api/cli/files";
 import { apiRequest, apiUrl } from "@iam-auth-api/cli/http";
+import { DEV_SERVER_ORIGIN } from "@iam-auth-api/client/dev-server";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import type { FilePage } from "@iam-auth-api/core/list-files";
 import { type Answer, objectUrl, preflight, preflightRefusal, presignedUrl, send, signedHeaderNames } from "./probe";
@@ -191,35 +192,46 @@ export async function corsUpload(stage: Stage, user: SignedInUser, key: string, 
   );
 }
 
-export async function corsForeignOrigin(stage: Stage, user: SignedInUser, key: string): Promise<Outcome[]> {
+/**
+ * Origins that are not the site's: a made-up one on every stage, and on production the Vite dev
+ * server's too, which only other stages admit (infra/web-origins.ts).
+ */
+export async function corsForeignOrigins(stage: Stage, user: SignedInUser, key: string): Promise<Outcome[]> {
   const api = apiUrl(stage.outputs.Api, "/private").href;
   const object = objectUrl(stage, key);
   const [apiHeaders, s3Headers] = await Promise.all([
     signedHeaderNames(api, "GET", "execute-api", stage.outputs.Region, user.credentials),
     signedHeaderNames(object, "PUT", "s3", stage.outputs.Region, user.credentials),
   ]);
-  const problem = (what: string) =>
-    `${what}'s cors admits ${FOREIGN_ORIGIN}: list only the site (and the dev server outside production), never *`;
-  return [
-    await corsCheck(
-      "the API refuses another origin (CORS preflight)",
-      api,
-      FOREIGN_ORIGIN,
-      "GET",
-      apiHeaders,
-      false,
-      problem("the API"),
-    ),
-    await corsCheck(
-      "the bucket refuses another origin (CORS preflight)",
-      object,
-      FOREIGN_ORIGIN,
-      "PUT",
-      s3Headers,
-      false,
-      problem("the bucket"),
-    ),
-  ];
+  const origins = stage.production ? [FOREIGN_ORIGIN, DEV_SERVER_ORIGIN] : [FOREIGN_ORIGIN];
+  const problem = (what: string, origin: string) =>
+    origin === DEV_SERVER_ORIGIN
+      ? `${what}'s cors admits the dev server on production: any local page on port ${new URL(origin).port} could read your users' answers`
+      : `${what}'s cors admits ${origin}: list only the site (and the dev server outside production), never *`;
+  const outcomes: Outcome[] = [];
+  for (const origin of origins) {
+    outcomes.push(
+      await corsCheck(
+        `the API refuses ${origin} (CORS preflight)`,
+        api,
+        origin,
+        "GET",
+        apiHeaders,
+        false,
+        problem("the API", origin),
+      ),
+      await corsCheck(
+        `the bucket refuses ${origin} (CORS preflight)`,
+        object,
+        origin,
+        "PUT",
+        s3Headers,
+        false,
+        problem("the bucket", origin),
+      ),
+    );
+  }
+  return outcomes;
 }
 
 // ---- files, with the users' own credentials ----

@@ -37,9 +37,11 @@ export function summary(
   const [passed, failed, pending] = [count("pass"), count("fail"), count("pending")];
   const verdict = interrupted
     ? `Interrupted after ${outcomes.length} checks, the rest not run`
-    : failed === 0 && cleanupFailures.length === 0
-      ? "All checks passed"
-      : "Verify FAILED";
+    : failed > 0 || cleanupFailures.length > 0
+      ? "Verify FAILED"
+      : pending > 0
+        ? "No check failed"
+        : "All checks passed";
   const lines = [
     `${verdict}: ${passed} passed, ${failed} failed${pending ? `, ${pending} not promised by this version of the app yet (–)` : ""}.`,
     removed.length

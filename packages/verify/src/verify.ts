@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import {
   copyRefused,
-  corsForeignOrigin,
+  corsForeignOrigins,
   corsSignedApiCall,
   corsUpload,
   deepArchiveRefused,
@@ -53,7 +53,13 @@ export async function verify(
     try {
       for (const outcome of [await check()].flat()) record(outcome);
     } catch (error) {
-      record({ status: "fail", title, sent: "…", got: "error", problem: (error as Error).message.split("\n")[0] });
+      record({
+        status: "fail",
+        title,
+        sent: "(not completed)",
+        got: "error",
+        problem: (error as Error).message.split("\n")[0],
+      });
     }
   };
   try {
@@ -62,7 +68,13 @@ export async function verify(
     if (users) await checkAsUsers(stage, ledger, users, step);
   } catch (error) {
     if (!(error instanceof Interrupted))
-      record({ status: "fail", title: "verify", sent: "…", got: "error", problem: (error as Error).message });
+      record({
+        status: "fail",
+        title: "verify",
+        sent: "(not completed)",
+        got: "error",
+        problem: (error as Error).message,
+      });
   }
   // Reached on success, failure and Ctrl-C alike.
   return removeCreated(stage, ledger);
@@ -120,7 +132,7 @@ async function checkAsUsers(
   await step("CORS: signed API call", () => corsSignedApiCall(stage, a));
   await step("CORS: single PUT", () => corsUpload(stage, a, key, false));
   await step("CORS: multipart POST", () => corsUpload(stage, a, key, true));
-  await step("CORS: another origin", () => corsForeignOrigin(stage, a, key));
+  await step("CORS: other origins", () => corsForeignOrigins(stage, a, key));
   await step("upload", () => upload(stage, ledger, a, key, bytes));
   await step("list", () => listOwn(stage, a, key, bytes.length));
   await step("GET /files", () => filesListsUpload(stage, a, key));

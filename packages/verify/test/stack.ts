@@ -92,7 +92,7 @@ export async function startLocalStage(): Promise<LocalStage> {
 }
 
 /** The evaluation's CORS with the site's deployed address replaced by the one this test serves it at. */
-function withSiteAt(cors: LoopbackCors, evaluated: string, served: string): LoopbackCors {
+export function withSiteAt(cors: LoopbackCors, evaluated: string, served: string): LoopbackCors {
   const swap = (origins: string[] = []) => origins.map((origin) => (origin === evaluated ? served : origin));
   return {
     api: { ...cors.api, allowOrigins: swap(cors.api.allowOrigins) },

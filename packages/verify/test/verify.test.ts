@@ -1,5 +1,8 @@
+import { readFile } from "node:fs/promises";
+import { infraCors } from "@iam-auth-api/infra-harness/cors";
+import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStage, startLocalStage, TEST_ENDPOINT_ENV, wrongInFront } from "./stack";
+import { type LocalStage, startLocalStage, TEST_ENDPOINT_ENV, withSiteAt, wrongInFront } from "./stack";
 
 let stage: LocalStage;
 beforeAll(async () => {
@@ -69,7 +72,7 @@ describe("npm run verify against the loopback doubles", () => {
 
   it("fails the CORS checks, naming the origin, when the API's and bucket's CORS lack the site", async () => {
     const saved = structuredClone(stage.cors);
-    const site = JSON.parse(await import("node:fs/promises").then((fs) => fs.readFile(stage.outputsFile, "utf8"))).Web;
+    const site = JSON.parse(await readFile(stage.outputsFile, "utf8")).Web as string;
     stage.cors.api.allowOrigins = stage.cors.api.allowOrigins!.filter((origin) => origin !== site);
     for (const rule of stage.cors.bucket) rule.allowedOrigins = rule.allowedOrigins.filter((origin) => origin !== site);
     try {
@@ -81,6 +84,55 @@ describe("npm run verify against the loopback doubles", () => {
         expect(titled(stdout, `the bucket admits ${upload}`)).toMatch(
           new RegExp(`^✗ .*403 refused: .* a browser on ${site} cannot upload`),
         );
+      expect(code).toBe(1);
+      await nothingLeftBehind(stdout);
+    } finally {
+      Object.assign(stage.cors.api, saved.api);
+      stage.cors.bucket.forEach((rule, index) => Object.assign(rule, saved.bucket[index]));
+    }
+  }, 90_000);
+
+  it("fails the signed API call's preflight when the API allows headers by * (sst #1014), pointing at the headers", async () => {
+    const saved = [...stage.cors.api.allowHeaders!];
+    stage.cors.api.allowHeaders = ["*"];
+    try {
+      const { code, stdout } = await stage.verify(args());
+      // API Gateway answers a preflight it does not admit without CORS headers: the line says what a browser sees.
+      expect(titled(stdout, "the API admits a signed call from the site")).toMatch(
+        /^✗ .*for GET with authorization,x-amz-date,x-amz-security-token → 204 refused: .* must allow that origin, GET and the SigV4 headers by name$/,
+      );
+      expect(titled(stdout, "the bucket admits a single PUT upload")).toMatch(/^✓ /);
+      expect(code).toBe(1);
+      await nothingLeftBehind(stdout);
+    } finally {
+      stage.cors.api.allowHeaders = saved;
+    }
+  }, 90_000);
+
+  it("checks a production stage only with --yes, against production's CORS (the site alone)", async () => {
+    const saved = structuredClone(stage.cors);
+    const site = JSON.parse(await readFile(stage.outputsFile, "utf8")).Web as string;
+    const evaluated = (await evaluate({ stage: "production" })).outputs.Web as string;
+    const production = withSiteAt(await infraCors("production"), evaluated, site);
+    // The site is production's one origin: the dev server's is not admitted there.
+    expect(production.api.allowOrigins).toEqual([site]);
+    Object.assign(stage.cors.api, production.api);
+    stage.cors.bucket.forEach((rule, index) => Object.assign(rule, production.bucket[index]));
+    try {
+      const { code, stdout } = await stage.verify(["--stage", "prod", "--yes", "--outputs", stage.outputsFile]);
+      expect(stdout).toMatch(/^Verifying stage prod /);
+      expect(lines(stdout).filter((text) => text.startsWith("✓"))).toHaveLength(21);
+      for (const service of ["API", "bucket"])
+        expect(titled(stdout, `the ${service} refuses http://localhost:5173`)).toMatch(/^✓ .* → \d+ refused: /);
+      // Production with the dev server's origin still admitted, as a dev stage has it: both lines name it.
+      Object.assign(stage.cors.api, saved.api);
+      stage.cors.bucket.forEach((rule, index) => Object.assign(rule, saved.bucket[index]));
+      const devCors = await stage.verify(["--stage", "prod", "--yes", "--outputs", stage.outputsFile]);
+      for (const service of ["API", "bucket"])
+        expect(titled(devCors.stdout, `the ${service} refuses http://localhost:5173`)).toMatch(
+          /^✗ .* admitted .* cors admits the dev server on production/,
+        );
+      await nothingLeftBehind(devCors.stdout);
       expect(code).toBe(1);
       await nothingLeftBehind(stdout);
     } finally {
