@@ -23,13 +23,15 @@ async function main(): Promise<number> {
     `Verifying stage ${stage.name} (${stage.outputsFile}): API ${stage.outputs.Api}, site ${stage.outputs.Web}, region ${stage.outputs.Region}\n`,
   );
   const run: Run = { outcomes: [], interrupted: false };
-  process.on("SIGINT", () => {
-    // A second Ctrl-C leaves at once; the first lets clean-up run.
+  const stop = () => {
+    // A second Ctrl-C (or SIGTERM) leaves at once; the first lets clean-up run.
     if (run.interrupted) process.exit(130);
     run.interrupted = true;
     stopSettling();
     process.stderr.write(`${interrupted()}\n`);
-  });
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   // Loaded only once the command line and outputs are known good: a usage error answers at once.
   const { verify } = await import("./verify");
   const { removed, failures } = await verify(stage, run, (outcome) => process.stdout.write(`${line(outcome)}\n`));

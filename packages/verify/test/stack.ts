@@ -5,13 +5,13 @@
  * environment a user's shell would have (AWS credentials, no cache, the doubles' endpoints).
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { TEST_ENDPOINT_ENV, TEST_RETRY_BASE_ENV } from "@iam-auth-api/cli/test-settings";
 import { infraCors } from "@iam-auth-api/infra-harness/cors";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
@@ -35,6 +35,11 @@ export interface LocalStage {
   home: string;
   /** The environment of a user's shell with AWS credentials: the doubles' endpoints, quick retries. */
   env: Record<string, string>;
+  /**
+   * `npm run verify -- --local` as in a project where the local stack wrote `.sst/local/outputs.json`
+   * (the outputs, the site, and the doubles' endpoints under `endpoints`): no endpoint variables set.
+   */
+  verifyLocal(): Promise<VerifyResult>;
   /** `npm run verify -- <args>` from the repository, as a user runs it. */
   verify(args: string[], env?: Record<string, string | undefined>): Promise<VerifyResult>;
   /**
@@ -73,8 +78,32 @@ export async function startLocalStage(): Promise<LocalStage> {
   const script = (
     JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: { verify: string } }
   ).scripts.verify.split(" ");
+  const verifyLocal = async () => {
+    const project = join(home, "project");
+    await mkdir(join(project, ".sst/local"), { recursive: true });
+    await writeFile(
+      join(project, ".sst/local/outputs.json"),
+      JSON.stringify({ ...loopback.outputs, Web: site.url, endpoints: loopback.endpoints }, null, 2),
+    );
+    const withoutEndpoints = Object.fromEntries(Object.values(TEST_ENDPOINT_ENV).map((name) => [name, undefined]));
+    // The npm script's command, run from that project: tsx's loader and verify's entry by absolute path.
+    const entry = script.at(-1)!;
+    return collect(
+      spawn(
+        process.execPath,
+        [
+          "--import",
+          pathToFileURL(join(REPO_ROOT, "node_modules/tsx/dist/loader.mjs")).href,
+          join(REPO_ROOT, entry),
+          "--local",
+        ],
+        { ...spawnOptions(withoutEndpoints), cwd: project },
+      ),
+    );
+  };
   return {
     loopback,
+    verifyLocal,
     cors,
     outputsFile,
     home,

@@ -70,6 +70,17 @@ describe("npm run verify against the loopback doubles", () => {
     await nothingLeftBehind(stdout);
   }, 90_000);
 
+  it("--local reads the outputs and the endpoints from .sst/local/outputs.json, as `npm start` writes them", async () => {
+    const { code, stdout, stderr } = await stage.verifyLocal();
+    expect(stderr).toBe("");
+    expect(stdout).toMatch(/^Verifying stage local \(\.sst\/local\/outputs\.json\): /);
+    // The same lines as with the endpoint variables: only what the doubles cannot settle is not ✓.
+    expect(lines(stdout).filter((text) => text.startsWith("✓"))).toHaveLength(19);
+    expect(titled(stdout, "a DEEP_ARCHIVE upload is refused")).toMatch(/^✗ /);
+    expect(code).toBe(1);
+    await nothingLeftBehind(stdout);
+  }, 90_000);
+
   it("fails the CORS checks, naming the origin, when the API's and bucket's CORS lack the site", async () => {
     const saved = structuredClone(stage.cors);
     const site = JSON.parse(await readFile(stage.outputsFile, "utf8")).Web as string;
