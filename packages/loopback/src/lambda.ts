@@ -61,6 +61,9 @@ export async function startFunctions(options: FunctionsOptions): Promise<Functio
       running.set(route.functionId, fn);
       const buildOptions = bundleOptions(route, fn.bundle);
       if (!options.watch) return void (await build(buildOptions));
+      // esbuild's watch mode builds once at the start, then after every change to an input.
+      let firstBuild: () => void = () => {};
+      const built = new Promise<void>((resolve) => (firstBuild = resolve));
       let first = true;
       const watcher = await esbuildContext({
         ...buildOptions,
@@ -69,18 +72,21 @@ export async function startFunctions(options: FunctionsOptions): Promise<Functio
             name: "restart-on-rebuild",
             setup(build) {
               build.onEnd((result) => {
-                if (first) return void (first = false);
+                if (first) {
+                  first = false;
+                  return firstBuild();
+                }
                 if (result.errors.length)
-                  return options.log(`${route.routeKey}: rebuild failed, still serving the last build`);
+                  return options.log(`${route.routeKey}: the rebuild failed, so the last build still answers`);
                 stopWorker(fn);
-                options.log(`${route.routeKey}: rebuilt ${route.file.split("/").slice(-3).join("/")}`);
+                options.log(`${route.routeKey}: rebuilt after a change to its sources`);
               });
             },
           },
         ],
       });
-      await watcher.rebuild();
       await watcher.watch();
+      await built;
       watchers.push(watcher);
     }),
   );

@@ -95,6 +95,8 @@ export interface LoopbackOptions {
   log?: (message: string) => void;
   /** Called with every code the user pool "emails". */
   onCode?: (email: string, code: string, reason: CodeReason) => void;
+  /** A service stopped on its own (cognito-local exited), with why. */
+  onCrash?: (service: Service, reason: string) => void;
 }
 
 /** Starts every double, in the order each needs the one before. */
@@ -121,6 +123,7 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
       port: options.ports?.cognitoIdp,
       tokenLifetimeMs: () => loopback.tokenLifetimeMs,
       onCode: options.onCode,
+      onCrash: (reason) => options.onCrash?.("cognitoIdp", reason),
     });
     stops.push(userPool.stop);
     const identityPool = await startIdentityPool(plumbing, {

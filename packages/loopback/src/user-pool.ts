@@ -89,11 +89,13 @@ interface UserPoolOptions {
   port?: number;
   tokenLifetimeMs: () => number | undefined;
   onCode?: (email: string, code: string, reason: CodeReason) => void;
+  /** cognito-local exited on its own (not by `stop()`), with why. */
+  onCrash?: (reason: string) => void;
 }
 
 /** Starts cognito-local, creates (or finds again) the pool and its client, and serves the front double. */
 export async function startUserPool(plumbing: Plumbing, options: UserPoolOptions): Promise<UserPool> {
-  const cognitoLocal = await startCognitoLocal(options.dataDir);
+  const cognitoLocal = await startCognitoLocal(options.dataDir, options.onCrash);
   try {
     const state = await restoreOrCreatePool(cognitoLocal, options);
     const url = await plumbing.listen(
@@ -479,7 +481,7 @@ interface CognitoLocal {
 }
 
 /** cognito-local in `cwd` (its database goes to `cwd/.cognito`), on a free loopback port. */
-async function startCognitoLocal(cwd: string): Promise<CognitoLocal> {
+async function startCognitoLocal(cwd: string, onCrash?: (reason: string) => void): Promise<CognitoLocal> {
   const child: ChildProcess = spawn(process.execPath, [COGNITO_LOCAL_BIN], {
     cwd,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", FORCE_COLOR: "0" },
@@ -489,8 +491,13 @@ async function startCognitoLocal(cwd: string): Promise<CognitoLocal> {
   child.stdout!.on("data", (chunk) => (log += chunk.toString()));
   child.stderr!.on("data", (chunk) => (log += chunk.toString()));
   const plain = () => log.replace(/\u001b\[[0-9;]*m/g, "");
+  let stopping = false;
+  child.once("exit", (code, signal) => {
+    if (!stopping) onCrash?.(`cognito-local exited with ${signal ?? `code ${code}`}`);
+  });
   const stop = () =>
     new Promise<void>((resolve) => {
+      stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
       child.kill();
