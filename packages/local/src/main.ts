@@ -52,7 +52,9 @@ export async function main(argv: string[]): Promise<number> {
   await mkdir(dataDir, { recursive: true });
 
   const stopped = stopSignal();
-  const evaluation = await evaluate({ stage: LOCAL_STAGE }).catch((error: Error) => error);
+  const evaluation = await evaluate({ stage: LOCAL_STAGE, ...(options.config && { config: options.config }) }).catch(
+    (error: Error) => error,
+  );
   if (evaluation instanceof Error) {
     process.stderr.write(`npm start: ${evaluationFailed(evaluation.message)}\n`);
     return 1;

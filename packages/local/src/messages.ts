@@ -8,6 +8,7 @@ Options:
   --reset            empty .sst/local (users, identities, files) before starting
   --port <base>      the services' ports: <base> to <base>+4 (default 4700)
   --data-dir <dir>   keep the local data in <dir> instead of .sst/local
+  --config <file>    evaluate another SST config than sst.config.ts (relative to the repository root)
   --no-web           do not start the web client's Vite server (http://localhost:5173)
   -h, --help         this help`;
 

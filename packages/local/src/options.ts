@@ -18,6 +18,8 @@ export interface StartOptions {
   reset: boolean;
   portBase: number;
   dataDir: string | undefined;
+  /** The SST config to evaluate, relative to the repository root. */
+  config: string | undefined;
   web: boolean;
 }
 
@@ -45,6 +47,7 @@ export function parseOptions(argv: string[]): StartOptions {
     reset: values.reset ?? false,
     portBase,
     dataDir: values["data-dir"],
+    config: values.config,
     web: !values["no-web"],
   };
 }
@@ -59,6 +62,7 @@ function parse(argv: string[]) {
       reset: { type: "boolean" },
       port: { type: "string" },
       "data-dir": { type: "string" },
+      config: { type: "string" },
       "no-web": { type: "boolean" },
     },
   });
