@@ -3,7 +3,7 @@ import { OUTPUT_NAMES, outputEnvName } from "@iam-auth-api/client/settings";
 import { CACHE_DIR_ENV } from "./cache-directory";
 import { CliError, UsageError } from "./cli-error";
 import type { Context } from "./context";
-import { DEFAULT_OUTPUTS_FILE, loadOutputs } from "./outputs";
+import { DEFAULT_OUTPUTS_FILE, LOCAL_OUTPUTS_FILE, loadOutputs, useLocalStack } from "./outputs";
 import { progress, type Io } from "./terminal";
 import { TEST_ENDPOINT_ENV, TEST_RETRY_BASE_ENV } from "./test-settings";
 
@@ -95,6 +95,7 @@ export async function main(
       "--outputs <file>",
       `deploy outputs to read (default ${DEFAULT_OUTPUTS_FILE}, written by \`npx sst deploy\` or \`npx sst dev\`)`,
     )
+    .option("--local", `the local stack \`npm start\` serves (its ${LOCAL_OUTPUTS_FILE} and endpoints)`)
     .option("--json", "machine-readable output on stdout; errors as JSON on stderr")
     .helpOption("-h, --help", "this help")
     .helpCommand(false)
@@ -111,7 +112,7 @@ export async function main(
     env,
     io,
     json,
-    outputs: (names) => loadOutputs(program.opts().outputs, env, names),
+    outputs: (names) => loadOutputs(program.opts().local ? useLocalStack(env) : program.opts().outputs, env, names),
     print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${text}\n`),
     progress(label) {
       const clear = progress(io, json(), label);

@@ -2,8 +2,35 @@
 import { readFileSync } from "node:fs";
 import { outputEnvName, type OutputName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
+import { TEST_ENDPOINT_ENV } from "./test-settings";
 
 export const DEFAULT_OUTPUTS_FILE = ".sst/outputs.json";
+/** What `npm start` writes: the local stack's outputs, plus `Endpoints`, its Cognito and S3 URLs by service. */
+export const LOCAL_OUTPUTS_FILE = ".sst/local/outputs.json";
+
+/**
+ * `--local`: the outputs of the stack `npm start` serves, and its Cognito and S3 endpoints in `env`
+ * (the clients' endpoint variables), so nobody sets them by hand. Its user pool takes admin calls
+ * signed with any key: without AWS credentials, `confirm --admin` signs with a local placeholder.
+ */
+export function useLocalStack(env: NodeJS.ProcessEnv): string {
+  const outputs = readOutputsFile(LOCAL_OUTPUTS_FILE, false);
+  if (!outputs)
+    throw new CliError(
+      "LocalStackNotStarted",
+      `${LOCAL_OUTPUTS_FILE} does not exist: start the local stack with \`npm start\` (in another terminal), then retry.`,
+    );
+  const endpoints = (outputs.Endpoints ?? {}) as Partial<Record<keyof typeof TEST_ENDPOINT_ENV, string>>;
+  for (const [service, name] of Object.entries(TEST_ENDPOINT_ENV))
+    env[name] = endpoints[service as keyof typeof TEST_ENDPOINT_ENV] ?? env[name];
+  for (const target of [env, process.env]) {
+    if (!target.AWS_ACCESS_KEY_ID && !target.AWS_PROFILE) {
+      target.AWS_ACCESS_KEY_ID = "LOCALSTACKADMIN";
+      target.AWS_SECRET_ACCESS_KEY = "local";
+    }
+  }
+  return LOCAL_OUTPUTS_FILE;
+}
 
 /** What the user pool's public operations need (sign-up, confirmation, sign-in). */
 export const USER_POOL_OUTPUTS = ["Region", "UserPool", "UserPoolClient"] as const satisfies OutputName[];

@@ -120,9 +120,8 @@ describe("uploads survive a transient failure", () => {
       /^Uploaded .*report\.txt \(18 bytes\) as report\.txt \(key private\/us-east-1:[0-9a-f-]+\/report\.txt\)\.\n$/,
     );
     expect(requests).toHaveLength(2);
-    expect(requests.every((request) => /^s3 PUT \/loopback-uploads\/private\/.*\/report\.txt/.test(request))).toBe(
-      true,
-    );
+    const put = new RegExp(`^s3 PUT /${fixture.loopback.outputs.Bucket}/private/.*/report\\.txt`);
+    expect(requests.every((request) => put.test(request))).toBe(true);
     expect([...(await fixture.loopback.storedObjects()).values()]).toContain("quarterly numbers\n");
   });
 
@@ -161,11 +160,12 @@ describe("a file you do not have is not an access problem", () => {
       stderr: "iam-api: There is no file named secret.txt in your files (`iam-api ls` lists them).\n",
     });
     expect(requests).toHaveLength(2);
+    const bucket = fixture.loopback.outputs.Bucket;
     expect(requests[0]).toMatch(
-      /^s3 GET \/loopback-uploads\/private\/us-east-1%3A[\w-]+\/secret\.txt\?x-id=GetObject$/,
+      new RegExp(`^s3 GET /${bucket}/private/us-east-1%3A[\\w-]+/secret\\.txt\\?x-id=GetObject$`),
     );
     expect(requests[1]).toMatch(
-      /^s3 GET \/loopback-uploads\/\?list-type=2&max-keys=1&prefix=private%2Fus-east-1%3A[\w-]+%2Fsecret\.txt$/,
+      new RegExp(`^s3 GET /${bucket}/\\?list-type=2&max-keys=1&prefix=private%2Fus-east-1%3A[\\w-]+%2Fsecret\\.txt$`),
     );
   });
 });

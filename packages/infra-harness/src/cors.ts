@@ -11,7 +11,8 @@ export async function infraCors(stage = "dev"): Promise<LoopbackCors> {
   return corsOf(await evaluate({ stage }));
 }
 
-function corsOf(evaluation: Evaluation): LoopbackCors {
+/** The API's and the uploads bucket's CORS in an evaluation. */
+export function corsOf(evaluation: Evaluation): LoopbackCors {
   const api = single(evaluation, "aws:apigatewayv2/api:Api").inputs.corsConfiguration as
     | ApiCorsConfiguration
     | undefined;

@@ -28,6 +28,8 @@ export interface Build {
   handler: string;
   runtime: string;
   architecture: string;
+  /** The linked resources' properties by link name, which SST hands the function as `SST_RESOURCE_<name>`. */
+  links: Record<string, Record<string, unknown>>;
 }
 
 /** A static site's build (SST's `build` option): what `sst deploy` would run in `path` and upload from `path/output`. */

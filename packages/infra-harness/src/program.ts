@@ -51,6 +51,7 @@ async function startRpcServer(root: string, work: string, builds: Build[]): Prom
         handler,
         runtime: input.runtime,
         architecture: input.properties?.architecture,
+        links: input.links ?? {},
       });
       if (!resolveHandler(root, handler).file) {
         return { handler, out: "", errors: [`Could not resolve the file of handler "${handler}"`], sourcemaps: [] };

@@ -32,7 +32,8 @@ export interface Workspace {
   filesHolding(secrets: string[]): Promise<string[]>;
 }
 
-export async function createWorkspace(loopback: Loopback): Promise<Workspace> {
+/** A workspace for the CLI against `loopback` (its outputs file and endpoint variables; `npm start`'s tests pass none and use `--local`). */
+export async function createWorkspace(loopback: Pick<Loopback, "outputs" | "env">): Promise<Workspace> {
   const root = await mkdtemp(join(tmpdir(), "iam-api-cli-"));
   const project = join(root, "project");
   const home = join(root, "home");

@@ -1,0 +1,254 @@
+// `npm start` as a user runs it: a subprocess on free ports with its data in a temp project, driven
+// by the CLI with `--local` and by raw signed requests; stopped with SIGINT as Ctrl-C would.
+import { type ChildProcess, spawn } from "node:child_process";
+import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { createWorkspace, type Workspace } from "@iam-auth-api/loopback/cli-workspace";
+import { REPOSITORY_ROOT } from "@iam-auth-api/loopback/loopback";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+const START = join(REPOSITORY_ROOT, "packages/local/bin/start.mjs");
+const PASSWORD = "Passw0rd!";
+const STARTUP_MS = 90_000;
+
+interface LocalStack {
+  process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Sends `signal` (Ctrl-C's SIGINT by default) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** `npm start` with `args`, resolved once it prints Ready (every port listening), or rejected with its output when it exits first. */
+function startLocal(args: string[]): Promise<LocalStack> {
+  const child = spawn(process.execPath, [START, "--no-web", ...args], { cwd: REPOSITORY_ROOT, env: process.env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const stack: LocalStack = {
+    process: child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    stop: (signal = "SIGINT") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const onData = () => stdout.includes("\nReady.") && (child.stdout.off("data", onData), resolve(stack));
+    child.stdout.on("data", onData);
+    exited.then((code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${stdout}\n${stderr}`)));
+  });
+}
+
+async function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(true));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+  });
+}
+
+/** The first of five free loopback ports in a row. */
+async function freePortBase(): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const busy = await Promise.all([0, 1, 2, 3, 4].map((offset) => listening(base + offset)));
+    if (!busy.some(Boolean)) return base;
+  }
+}
+
+/** The latest code `npm start` printed for `email`. */
+function printedCode(stack: LocalStack, email: string): string {
+  const codes = [...stack.stdout().matchAll(new RegExp(`^Emailed ${email} a [\\w -]+ code: (\\d{6})$`, "gm"))];
+  expect(codes.length, `a code line for ${email}`).toBeGreaterThan(0);
+  return codes.at(-1)![1];
+}
+
+/** An S3 client signed with the credentials `workspace`'s CLI cached for its logged-in user. */
+async function s3As(workspace: Workspace, outputs: Record<string, any>): Promise<S3Client> {
+  const session = JSON.parse(await readFile(join(workspace.cacheDir, `${outputs.UserPool}.json`), "utf8"));
+  return new S3Client({
+    region: outputs.Region,
+    endpoint: outputs.Endpoints.s3,
+    forcePathStyle: true,
+    credentials: session.credentials,
+  });
+}
+
+describe("npm start, driven by the CLI with --local", () => {
+  let alice: Workspace;
+  let bob: Workspace;
+  let port: number;
+  let dataDir: string;
+  let stack: LocalStack;
+  const outputs = async () => JSON.parse(await readFile(join(dataDir, "outputs.json"), "utf8"));
+  const cli = (workspace: Workspace, args: string[], input = "") =>
+    workspace.run(["--local", ...args], { input, cwd: alice.project, env: { AWS_ACCESS_KEY_ID: undefined } });
+
+  beforeAll(async () => {
+    alice = await createWorkspace({ outputs: {} as never, env: {} });
+    bob = await createWorkspace({ outputs: {} as never, env: {} });
+    // Bob's CLI runs in Alice's project (the same .sst/local/outputs.json) with his own cache.
+    dataDir = join(alice.project, ".sst/local");
+    port = await freePortBase();
+    stack = await startLocal(["--port", String(port), "--data-dir", dataDir]);
+  }, STARTUP_MS);
+  afterAll(async () => {
+    await stack?.stop();
+    await alice?.remove();
+    await bob?.remove();
+  });
+
+  test("outputs as sst dev writes them, plus the local endpoints", async () => {
+    const written = await outputs();
+    expect(Object.keys(written)).toEqual([
+      "Api",
+      "Bucket",
+      "IdentityPool",
+      "Region",
+      "UserPool",
+      "UserPoolClient",
+      "Web",
+      "Endpoints",
+    ]);
+    expect(written.Api).toBe(`http://127.0.0.1:${port}`);
+    expect(written.Bucket).toMatch(/^iam-auth-api-local-uploadsbucket-/);
+    for (const name of ["Api", "Bucket", "IdentityPool", "Region", "UserPool", "UserPoolClient", "Web"])
+      expect(stack.stdout().split("\n")).toContain(
+        `${name}: ${written[name]}${name === "Web" ? " (not started: --no-web)" : ""}`,
+      );
+  });
+
+  test("sign up, the code from the terminal, login, whoami, upload, ls, download, rm", async () => {
+    expect(await cli(alice, ["signup", "alice@example.com"], PASSWORD)).toMatchObject({ code: 0 });
+    const code = printedCode(stack, "alice@example.com");
+    const fetched = await fetch(`${(await outputs()).Endpoints.codes}/alice@example.com`);
+    expect(await fetched.json()).toEqual({ email: "alice@example.com", code });
+    expect((await cli(alice, ["confirm", "alice@example.com", code])).code).toBe(0);
+    expect((await cli(alice, ["login", "alice@example.com"], `${PASSWORD}\n`)).code).toBe(0);
+    const whoami = await cli(alice, ["whoami", "--json"]);
+    expect(whoami.code).toBe(0);
+    expect(JSON.parse(whoami.stdout).body.identityPoolId).toBe((await outputs()).IdentityPool);
+    await writeFile(join(alice.project, "notes.txt"), "alice's notes\n");
+    expect((await cli(alice, ["upload", "notes.txt"])).code).toBe(0);
+    expect((await cli(alice, ["ls"])).stdout).toMatch(/\bnotes\.txt\n$/);
+    expect(await cli(alice, ["download", "notes.txt", "-"])).toMatchObject({ code: 0, stdout: "alice's notes\n" });
+    await writeFile(join(alice.project, "keep.txt"), "kept across restarts\n");
+    expect((await cli(alice, ["upload", "keep.txt"])).code).toBe(0);
+    expect((await cli(alice, ["rm", "notes.txt"])).code).toBe(0);
+    expect((await cli(alice, ["ls"])).stdout).not.toContain("notes.txt");
+  });
+
+  test("confirm --admin works without AWS credentials, and a second user is denied the first one's file", async () => {
+    expect((await cli(bob, ["signup", "bob@example.com"], PASSWORD)).code).toBe(0);
+    expect((await cli(bob, ["confirm", "bob@example.com", "--admin"])).code).toBe(0);
+    expect((await cli(bob, ["login", "bob@example.com"], `${PASSWORD}\n`)).code).toBe(0);
+    const { Bucket } = await outputs();
+    const aliceSession = JSON.parse(await readFile(join(alice.cacheDir, `${(await outputs()).UserPool}.json`), "utf8"));
+    const aliceKey = `private/${aliceSession.identityId}/keep.txt`;
+    const asAlice = await s3As(alice, await outputs());
+    const own = await asAlice.send(new GetObjectCommand({ Bucket, Key: aliceKey }));
+    expect(await own.Body!.transformToString()).toBe("kept across restarts\n");
+    const asBob = await s3As(bob, await outputs());
+    await expect(asBob.send(new GetObjectCommand({ Bucket, Key: aliceKey }))).rejects.toMatchObject({
+      name: "AccessDenied",
+    });
+    await expect(
+      asBob.send(new ListObjectsV2Command({ Bucket, Prefix: `private/${aliceSession.identityId}/` })),
+    ).rejects.toMatchObject({ name: "AccessDenied" });
+  });
+
+  test("users and files survive a restart; --reset empties them", { timeout: 3 * STARTUP_MS }, async () => {
+    expect(await stack.stop()).toBe(0);
+    stack = await startLocal(["--port", String(port), "--data-dir", dataDir]);
+    expect((await cli(alice, ["login", "alice@example.com"], `${PASSWORD}\n`)).code).toBe(0);
+    expect(await cli(alice, ["download", "keep.txt", "-"])).toMatchObject({
+      code: 0,
+      stdout: "kept across restarts\n",
+    });
+    expect(await stack.stop()).toBe(0);
+    stack = await startLocal(["--port", String(port), "--data-dir", dataDir, "--reset"]);
+    const login = await cli(alice, ["login", "alice@example.com"], `${PASSWORD}\n`);
+    expect(login.code).toBe(1);
+    expect(login.stderr).toMatch(/password|not exist|sign up/i);
+  });
+
+  test("Ctrl-C stops every process and leaves no port listening", async () => {
+    const children = await childrenOf(stack.process.pid!);
+    expect(children.length, "cognito-local runs as a child").toBeGreaterThan(0);
+    expect(await stack.stop("SIGINT")).toBe(0);
+    for (let offset = 0; offset < 5; offset++)
+      expect(await listening(port + offset), `port ${port + offset}`).toBe(false);
+    for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
+    await expect(readFile(join(dataDir, "outputs.json"))).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe("a narrower role policy in infra/ is what the local stack enforces", () => {
+  // A copy of the app whose authenticated role keeps execute-api:Invoke and loses every S3 grant.
+  const fixture = join(REPOSITORY_ROOT, ".sst/fixtures/no-s3-grant");
+  let workspace: Workspace;
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    await rm(fixture, { recursive: true, force: true });
+    await mkdir(fixture, { recursive: true });
+    await cp(join(REPOSITORY_ROOT, "infra"), join(fixture, "infra"), { recursive: true });
+    const config = await readFile(join(REPOSITORY_ROOT, "sst.config.ts"), "utf8");
+    await writeFile(join(fixture, "sst.config.ts"), config.replace("./.sst/platform", "../../platform"));
+    const auth = await readFile(join(fixture, "infra/auth.ts"), "utf8");
+    const narrowed = auth.replace(/\n {4}\{\n {6}sid: "OwnFiles",[\s\S]*?\n {2}\],\n\}\);/, "\n  ],\n});");
+    expect(narrowed, "the fixture drops the S3 statements").not.toContain("s3:");
+    await writeFile(join(fixture, "infra/auth.ts"), narrowed);
+    workspace = await createWorkspace({ outputs: {} as never, env: {} });
+    stack = await startLocal([
+      "--port",
+      String(await freePortBase()),
+      "--data-dir",
+      join(workspace.project, ".sst/local"),
+      "--config",
+      ".sst/fixtures/no-s3-grant/sst.config.ts",
+    ]);
+  }, 2 * STARTUP_MS);
+  afterAll(async () => {
+    await stack?.stop();
+    await workspace?.remove();
+    await rm(fixture, { recursive: true, force: true });
+  });
+
+  test("the API still answers; S3 refuses the user's own files", async () => {
+    const cli = (args: string[], input = "") => workspace.run(["--local", ...args], { input });
+    expect((await cli(["signup", "carol@example.com"], PASSWORD)).code).toBe(0);
+    expect((await cli(["confirm", "carol@example.com", "--admin"])).code).toBe(0);
+    expect((await cli(["login", "carol@example.com"], `${PASSWORD}\n`)).code).toBe(0);
+    expect((await cli(["whoami"])).code).toBe(0);
+    await writeFile(join(workspace.project, "notes.txt"), "no grant\n");
+    const upload = await cli(["upload", "notes.txt"]);
+    expect(upload.code).toBe(1);
+    expect(upload.stderr).toMatch(/S3 refused/);
+  });
+});
+
+async function childrenOf(pid: number): Promise<number[]> {
+  const { execFileSync } = await import("node:child_process");
+  const output = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
+  return output
+    .split("\n")
+    .map((line) => Number(line.trim()))
+    .filter(Boolean);
+}
+
+/** Whether `pid` is gone (or a zombie left for init to reap) within two seconds. */
+async function exitsSoon(pid: number): Promise<boolean> {
+  for (let tries = 0; tries < 20; tries++) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+    if (stat === undefined || stat.split(") ")[1]?.startsWith("Z")) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
