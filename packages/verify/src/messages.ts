@@ -26,10 +26,6 @@ export function missingWebOutput(file: string): string {
   return `The deploy output "Web" is missing from ${file}: run \`npx sst deploy\`, which writes it, and verify again.`;
 }
 
-export function noLocalStack(file: string): string {
-  return `${file} does not exist: start the local stack with \`npm start\` (it writes that file), then run \`npm run verify -- --local\` in another terminal.`;
-}
-
 export function noAwsCredentials(): string {
   return "verify creates and deletes its two throwaway users with your own AWS credentials (the deployer's) and found none: set AWS_PROFILE, or run `aws configure` (or `aws sso login`), then verify again.";
 }

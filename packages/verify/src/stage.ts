@@ -2,21 +2,16 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { clientConfig } from "@iam-auth-api/cli/aws";
 import { CliError, UsageError } from "@iam-auth-api/cli/cli-error";
-import { DEFAULT_OUTPUTS_FILE, loadOutputs } from "@iam-auth-api/cli/outputs";
-import { TEST_ENDPOINT_ENV } from "@iam-auth-api/cli/test-settings";
+import { DEFAULT_OUTPUTS_FILE, loadOutputs, useLocalStack } from "@iam-auth-api/cli/outputs";
 import { OUTPUT_NAMES, type OutputName } from "@iam-auth-api/client/settings";
 import {
   localWithStage,
   missingWebOutput,
   noAwsCredentials,
-  noLocalStack,
   noStage,
   productionNeedsYes,
   unknownOption,
 } from "./messages";
-
-/** Where `npm start` (the local stack) writes its outputs and endpoints; never `.sst/outputs.json`, which belongs to a deployed stage. */
-export const LOCAL_OUTPUTS_FILE = ".sst/local/outputs.json";
 
 /** The stages `sst.config.ts` protects (its PRODUCTION_STAGES): verify asks for --yes there. */
 const PRODUCTION_STAGES = ["production", "prod"];
@@ -43,8 +38,9 @@ export async function resolveStage(argv: string[], env: NodeJS.ProcessEnv): Prom
   const name = local ? "local" : options.stage!;
   const production = PRODUCTION_STAGES.includes(name);
   if (production && !options.yes) throw new UsageError(productionNeedsYes(name));
-  const outputsFile = local ? LOCAL_OUTPUTS_FILE : (options.outputs ?? DEFAULT_OUTPUTS_FILE);
-  const stageEnv = local ? { ...env, ...localEndpoints(outputsFile) } : env;
+  // The local stack's endpoints (and, without AWS credentials, the placeholder its user pool takes), as `iam-api --local`.
+  const stageEnv = local ? { ...env } : env;
+  const outputsFile = local ? asUsageSync(() => useLocalStack(stageEnv)) : (options.outputs ?? DEFAULT_OUTPUTS_FILE);
   const outputs = await stageOutputs(outputsFile, stageEnv);
   await requireAwsCredentials(outputs.Region, stageEnv);
   return { name, outputsFile, outputs, production, env: stageEnv };
@@ -82,25 +78,6 @@ async function stageOutputs(file: string, env: NodeJS.ProcessEnv): Promise<Stage
   return { ...outputs, Web: web };
 }
 
-/**
- * The local stack's service endpoints, read from its outputs file (`endpoints`: cognitoIdp,
- * cognitoIdentity, s3, as the loopback doubles name them) into the variables the CLI's clients read.
- */
-function localEndpoints(file: string): Record<string, string> {
-  let parsed: { endpoints?: Partial<Record<keyof typeof TEST_ENDPOINT_ENV, string>> };
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(noLocalStack(file));
-    throw error;
-  }
-  return Object.fromEntries(
-    Object.entries(TEST_ENDPOINT_ENV)
-      .filter(([service]) => parsed.endpoints?.[service as keyof typeof TEST_ENDPOINT_ENV])
-      .map(([service, variable]) => [variable, parsed.endpoints![service as keyof typeof TEST_ENDPOINT_ENV]!]),
-  );
-}
-
 /** The deployer's credentials, resolved as every AWS SDK client resolves them, before anything is created. */
 async function requireAwsCredentials(region: string, env: NodeJS.ProcessEnv): Promise<void> {
   const { CognitoIdentityProviderClient } = await import("@aws-sdk/client-cognito-identity-provider");
@@ -117,6 +94,15 @@ async function requireAwsCredentials(region: string, env: NodeJS.ProcessEnv): Pr
 async function asUsage<T>(load: () => Promise<T>): Promise<T> {
   try {
     return await load();
+  } catch (error) {
+    if (error instanceof CliError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function asUsageSync<T>(load: () => T): T {
+  try {
+    return load();
   } catch (error) {
     if (error instanceof CliError) throw new UsageError(error.message);
     throw error;

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { TEST_ENDPOINT_ENV, TEST_RETRY_BASE_ENV } from "@iam-auth-api/cli/test-settings";
 import { infraCors } from "@iam-auth-api/infra-harness/cors";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
+import type { Evaluation } from "@iam-auth-api/infra-harness/evaluation";
 import type { LoopbackCors } from "@iam-auth-api/loopback/cors";
 import { type Loopback, startLoopback } from "@iam-auth-api/loopback/loopback";
 import { TEST_SETTLE_ENV } from "../src/settle";
@@ -37,7 +38,7 @@ export interface LocalStage {
   env: Record<string, string>;
   /**
    * `npm run verify -- --local` as in a project where the local stack wrote `.sst/local/outputs.json`
-   * (the outputs, the site, and the doubles' endpoints under `endpoints`): no endpoint variables set.
+   * (the outputs, the site, and the doubles' endpoints under `Endpoints`): no endpoint variables set.
    */
   verifyLocal(): Promise<VerifyResult>;
   /** `npm run verify -- <args>` from the repository, as a user runs it. */
@@ -50,11 +51,14 @@ export interface LocalStage {
   stop(): Promise<void>;
 }
 
-export async function startLocalStage(): Promise<LocalStage> {
+/** `alter` makes the stage wrong on purpose: it gets the app's offline evaluation (a copy) and returns what the doubles serve. */
+export async function startLocalStage(
+  alter: (evaluation: Evaluation) => Evaluation = (same) => same,
+): Promise<LocalStage> {
   const site = await serveSite();
-  const evaluated = (await evaluate({ stage: "dev" })).outputs.Web as string;
-  const cors = withSiteAt(await infraCors("dev"), evaluated, site.url);
-  const loopback = await startLoopback({ cors });
+  const evaluation = alter(structuredClone(await evaluate({ stage: "dev" })));
+  const cors = withSiteAt(await infraCors("dev"), evaluation.outputs.Web as string, site.url);
+  const loopback = await startLoopback({ evaluation, cors });
   const home = await mkdtemp(join(tmpdir(), "iam-api-verify-"));
   const outputsFile = join(home, "outputs.json");
   await writeFile(outputsFile, JSON.stringify({ ...loopback.outputs, Web: site.url }, null, 2));
@@ -83,7 +87,7 @@ export async function startLocalStage(): Promise<LocalStage> {
     await mkdir(join(project, ".sst/local"), { recursive: true });
     await writeFile(
       join(project, ".sst/local/outputs.json"),
-      JSON.stringify({ ...loopback.outputs, Web: site.url, endpoints: loopback.endpoints }, null, 2),
+      JSON.stringify({ ...loopback.outputs, Web: site.url, Endpoints: loopback.endpoints }, null, 2),
     );
     const withoutEndpoints = Object.fromEntries(Object.values(TEST_ENDPOINT_ENV).map((name) => [name, undefined]));
     // The npm script's command, run from that project: tsx's loader and verify's entry by absolute path.
@@ -142,70 +146,6 @@ async function serveSite(): Promise<{ url: string; close(): Promise<void> }> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-/**
- * A stage made wrong on purpose, in front of the doubles: `answer` may replace the double's answer
- * to a request (its method, URL, headers and body, and the double's own answer). Returns the
- * endpoint to point the client at.
- */
-export async function wrongInFront(
-  target: string,
-  answer: (
-    request: IncomingMessage,
-    body: Buffer,
-    original: () => Promise<{ status: number; headers: Record<string, string>; body: Buffer }>,
-  ) => Promise<{ status: number; headers: Record<string, string>; body: Buffer | string }>,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer(async (request, response) => {
-    const body = await readAll(request);
-    const original = () => relay(target, request, body);
-    const result = await answer(request, body, original);
-    response.writeHead(result.status, result.headers);
-    response.end(result.body);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-export { TEST_ENDPOINT_ENV };
-
-function relay(
-  target: string,
-  request: IncomingMessage,
-  body: Buffer,
-): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
-  // Same host header as the client signed: the double checks the signature over it.
-  return new Promise((resolve, reject) => {
-    const url = new URL(request.url ?? "/", target);
-    const outgoing = httpRequest(
-      url,
-      { method: request.method, headers: { ...request.headers, "content-length": String(body.length) } },
-      async (incoming) =>
-        resolve({
-          status: incoming.statusCode ?? 500,
-          headers: Object.fromEntries(
-            Object.entries(incoming.headers).filter(([name]) => name !== "transfer-encoding"),
-          ) as Record<string, string>,
-          body: await readAll(incoming),
-        }),
-    );
-    outgoing.on("error", reject);
-    outgoing.end(body);
-  });
-}
-
-async function readAll(stream: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }
 
 function collect(child: ReturnType<typeof spawn>): Promise<VerifyResult> {
