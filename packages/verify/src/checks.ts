@@ -470,17 +470,7 @@ export async function revokedTokenRefused(stage: Stage, user: SignedInUser): Pro
   try {
     await globalSignOut(stage, user);
   } catch (error) {
-    const name = awsErrorName(error);
-    // cognito-local, under the local doubles, implements no global sign-out: only a stage that does can settle this.
-    if (name === "Unsupported")
-      return {
-        status: "pending",
-        title,
-        sent,
-        got: `AdminUserGlobalSignOut: ${name}`,
-        problem: "this stack's user pool has no AdminUserGlobalSignOut: only a real AWS stage settles revocation",
-      };
-    return fail(title, sent, `AdminUserGlobalSignOut: ${name}`, (error as Error).message);
+    return fail(title, sent, `AdminUserGlobalSignOut: ${awsErrorName(error)}`, (error as Error).message);
   }
   // The sign-out reaches the identity pool's check within seconds: issued credentials are waited out like a settling deploy.
   const { result, retried } = await settle(
