@@ -3,7 +3,9 @@ import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { AwsClient } from "aws4fetch";
 import { afterEach, describe, expect, test } from "vitest";
 import { useWebApp } from "./fixture";
+import { noSuchFile } from "@iam-auth-api/client/messages";
 import {
+  alertText,
   button,
   captureSecrets,
   confirmedUser,
@@ -115,6 +117,44 @@ describe("the whole flow in Chromium", () => {
     expect(listing.status).toBe(403);
     await first.close();
     await second.close();
+  });
+
+  test("a file gone since the list was shown: Download says so, after one prefix-conditioned listing", {
+    timeout: 40_000,
+  }, async () => {
+    const { loopback } = app();
+    const context = await app().newContext();
+    const page = await openApp(context);
+    const secrets = captureSecrets(page, loopback);
+    await confirmedUser(loopback, "gone@example.com");
+    const identityId = await signIn(page, "gone@example.com");
+    await upload(page, "gone.txt", "soon gone");
+    // Deleted elsewhere (another tab, the CLI) with the same user's credentials: the list still shows it.
+    const { accessKeyId, secretAccessKey, sessionToken } = secrets.credentials.at(-1)!;
+    const s3 = new AwsClient({
+      accessKeyId,
+      secretAccessKey,
+      sessionToken,
+      service: "s3",
+      region: loopback.outputs.Region,
+    });
+    const key = `${ownFilesPrefix(identityId)}gone.txt`;
+    const path = key.split("/").map(encodeURIComponent).join("/");
+    const deleted = await s3.fetch(`${loopback.endpoints.s3}/${loopback.outputs.Bucket}/${path}`, { method: "DELETE" });
+    expect(deleted.status, await deleted.text()).toBe(204);
+
+    const before = loopback.requests.length;
+    await button(page, "Download gone.txt").click();
+    expect(await alertText(page)).toBe(noSuchFile("gone.txt", "the list shows the files you have"));
+    const asked = loopback.requests.slice(before).map((request) => `${request.service} ${request.operation}`);
+    expect(asked.filter((request) => request.startsWith("s3 GET") && request.includes("list-type=2"))).toEqual([
+      `s3 GET /${loopback.outputs.Bucket}?list-type=2&max-keys=1&prefix=${encodeURIComponent(key)}`,
+    ]);
+    expect(
+      asked.filter((request) => request.includes("/files")),
+      "no paging through the API's listing",
+    ).toEqual([]);
+    await context.close();
   });
 
   test("a large file goes up in parts (multipart) and comes back whole", { timeout: 60_000 }, async () => {
