@@ -7,8 +7,8 @@ import { parseArgs, parseEnv } from "node:util";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { planReport } from "@iam-auth-api/infra-harness/plan-report";
 
-/** Stage settings as `sst` loads them: `.env`, then `.env.<stage>` over it. */
-function stageSettings(stage: string): Record<string, string> {
+/** The environment `sst` gives the app for a stage: `.env`, then `.env.<stage>` over it. */
+function stageEnv(stage: string): Record<string, string> {
   return Object.assign(
     {},
     ...[".env", `.env.${stage}`].filter(existsSync).map((file) => parseEnv(readFileSync(file, "utf8"))),
@@ -41,7 +41,7 @@ const values = options();
 if (!values.stage) usage("Which stage?");
 const evaluation = await evaluate({
   stage: values.stage,
-  env: stageSettings(values.stage),
+  env: stageEnv(values.stage),
   // Only whether a secret is set changes what is created; its value never leaves `sst`.
   secrets: Object.fromEntries((values.secret ?? []).map((name) => [name, "<secret>"])),
 }).catch((error: Error) => {
