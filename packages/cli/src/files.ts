@@ -28,7 +28,7 @@ export interface FilesContext {
 }
 
 /** Signed with the identity's own credentials: its IAM policy, not this CLI, confines it to its prefix. */
-function s3Client({ region, session, env }: FilesContext): S3Client {
+export function s3Client({ region, session, env }: FilesContext): S3Client {
   const loopback = Boolean(env[TEST_ENDPOINT_ENV.s3]);
   return new S3Client({
     ...clientConfig(region, "s3", env),

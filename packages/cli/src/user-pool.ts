@@ -22,8 +22,8 @@ export interface UserPoolSettings {
   userPoolClient: string;
 }
 
-/** Public clients only: every call here is one Cognito accepts without AWS credentials, except `adminConfirmSignUp`. */
-function userPoolClient(region: string, env: NodeJS.ProcessEnv): CognitoIdentityProviderClient {
+/** Every call in this module is one Cognito accepts without AWS credentials, except `adminConfirmSignUp`; verify sends its admin calls with it too. */
+export function userPoolClient(region: string, env: NodeJS.ProcessEnv): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient(clientConfig(region, "cognitoIdp", env));
 }
 
