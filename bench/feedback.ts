@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { evaluateUncached } from "@iam-auth-api/infra-harness/evaluate";
 import { medianOf } from "./stats";
 import type { Row } from "./table";
@@ -23,6 +26,34 @@ export function timeCommand(
         : reject(new Error(`${command} ${args.join(" ")} exited ${code}`)),
     );
   });
+}
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/**
+ * A fresh clone's CI run: `git clone` of this repository's HEAD into a temp directory, then its
+ * `.ci/run` (Node 24 if missing, Chromium if missing, `npm ci`, `npm test`), timed once. Opt-in
+ * (BENCH_FRESH_CLONE=1): it reinstalls every package.
+ */
+async function freshCloneRows(): Promise<Row[]> {
+  if (!process.env.BENCH_FRESH_CLONE) return [];
+  const parent = await mkdtemp(join(tmpdir(), "iam-api-clone-"));
+  try {
+    const clone = join(parent, "repo");
+    await timeCommand("git", ["clone", "--quiet", "--no-hardlinks", ROOT, clone]);
+    return [
+      {
+        section: "feedback",
+        what: "fresh clone: .ci/run",
+        value: (await timeCommand(join(clone, ".ci/run"), [], { cwd: clone })) / 1000,
+        unit: "s",
+        target: { max: 120 },
+        note: "one run: npm ci, then npm test with a cold harness cache (Node and Chromium already cached here)",
+      },
+    ];
+  } finally {
+    await rm(parent, { recursive: true, force: true });
+  }
 }
 
 export async function feedbackRows(runs: number): Promise<Row[]> {
@@ -56,5 +87,6 @@ export async function feedbackRows(runs: number): Promise<Row[]> {
       target: { max: 30 },
       note: "typecheck + format check + every vitest file, harness cache warm",
     },
+    ...(await freshCloneRows()),
   ];
 }

@@ -14,17 +14,29 @@ const { webRows } = await import("./web");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = new URL("..", import.meta.url).pathname;
 
-// The handlers, runtimes and routes as the real app declares them, read from its offline evaluation.
-const handlers = apiRoutes(await evaluateUncached({ stage: "production" })).map((route) => ({
-  route: route.routeKey,
-  entry: resolveHandler(ROOT, route.handler).file!,
-  runtime: route.lambda.inputs.runtime as string,
-}));
+/** The sections run: all of them, or those BENCH_ONLY names (comma-separated, e.g. `BENCH_ONLY=client`). */
+const SECTIONS = ["lambda", "client", "feedback", "web"];
+const only = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
+const unknown = only?.filter((name) => !SECTIONS.includes(name)) ?? [];
+if (unknown.length) {
+  console.error(`BENCH_ONLY: no section ${unknown.join(", ")}; the sections are ${SECTIONS.join(", ")}.`);
+  process.exit(2);
+}
+const runs = (section: string) => only === undefined || only.includes(section);
+
+/** The handlers, runtimes and routes as the real app declares them, read from its offline evaluation. */
+async function appHandlers() {
+  return apiRoutes(await evaluateUncached({ stage: "production" })).map((route) => ({
+    route: route.routeKey,
+    entry: resolveHandler(ROOT, route.handler).file!,
+    runtime: route.lambda.inputs.runtime as string,
+  }));
+}
 
 const rows = [
-  ...(await lambdaRows(handlers, RUNS)),
-  ...(await clientRows(RUNS)),
-  ...(await feedbackRows(RUNS)),
-  ...(await webRows(RUNS)),
+  ...(runs("lambda") ? await lambdaRows(await appHandlers(), RUNS) : []),
+  ...(runs("client") ? await clientRows(RUNS) : []),
+  ...(runs("feedback") ? await feedbackRows(RUNS) : []),
+  ...(runs("web") ? await webRows(RUNS) : []),
 ];
 console.log(renderTable(rows));

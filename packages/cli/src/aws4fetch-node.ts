@@ -2,13 +2,12 @@
  * What aws4fetch's signer takes from the global scope, done the cheap way on Node: the build gives
  * these to aws4fetch in place of the globals (build.mjs). Their first use costs more than Node's own
  * start-up: `Headers` loads undici (≈ 55 ms on Node 24), `crypto.subtle` compiles Node's WebCrypto
- * modules (≈ 15 ms). The signature is unchanged; only the primitives behind it differ.
+ * modules (≈ 15 ms), and even node:crypto's own modules cost a warm call more than the few HMACs it
+ * signs with: SHA-256 and HMAC come from @noble/hashes (audited, pure JS, no dependencies). The
+ * signature is unchanged; only the primitives behind it differ.
  */
-import type { BinaryLike, KeyObject } from "node:crypto";
-
-/** Loaded when a request is first signed (≈ 8 ms, Node's crypto modules), so `--help` never pays for it. */
-let loaded: typeof import("node:crypto") | undefined;
-const nodeCrypto = () => (loaded ??= process.getBuiltinModule("node:crypto") as typeof import("node:crypto"));
+import { hmac } from "@noble/hashes/hmac.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 
 /** The part of the Fetch API's `Headers` that aws4fetch uses (construct from an object, get, set, has, delete, keys, iterate). */
 export class Headers {
@@ -44,21 +43,24 @@ export class Headers {
   }
 }
 
-/** The three `crypto.subtle` calls aws4fetch makes (HMAC-SHA256 key import and signing, SHA-256 digest), on node:crypto. */
+type Bytes = Uint8Array | ArrayBuffer;
+const bytes = (data: Bytes) => (data instanceof Uint8Array ? data : new Uint8Array(data));
+
+/** The three `crypto.subtle` calls aws4fetch makes (HMAC-SHA256 key import and signing, SHA-256 digest). */
 export const crypto = {
   subtle: {
-    async importKey(_format: "raw", key: BinaryLike): Promise<KeyObject> {
-      return nodeCrypto().createSecretKey(Buffer.from(key as Uint8Array));
+    async importKey(_format: "raw", key: Bytes): Promise<Uint8Array> {
+      return bytes(key);
     },
-    async sign(_algorithm: "HMAC", key: KeyObject, data: BinaryLike): Promise<ArrayBuffer> {
-      return toArrayBuffer(nodeCrypto().createHmac("sha256", key).update(data).digest());
+    async sign(_algorithm: "HMAC", key: Uint8Array, data: Bytes): Promise<ArrayBuffer> {
+      return toArrayBuffer(hmac(sha256, key, bytes(data)));
     },
-    async digest(_algorithm: "SHA-256", data: BinaryLike): Promise<ArrayBuffer> {
-      return toArrayBuffer(nodeCrypto().createHash("sha256").update(data).digest());
+    async digest(_algorithm: "SHA-256", data: Bytes): Promise<ArrayBuffer> {
+      return toArrayBuffer(sha256(bytes(data)));
     },
   },
 };
 
-function toArrayBuffer(bytes: Buffer): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+function toArrayBuffer(view: Uint8Array): ArrayBuffer {
+  return view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer;
 }

@@ -1,16 +1,14 @@
-import { Command, CommanderError } from "commander";
-import { OUTPUT_NAMES, outputEnvName } from "@iam-auth-api/client/settings";
-import { CACHE_DIR_ENV } from "./cache-directory";
 import { CliError, UsageError } from "./cli-error";
 import type { Context } from "./context";
+import { type CommandDefinition, fastCall, optionSpecs } from "./fast-path";
 import { DEFAULT_OUTPUTS_FILE, LOCAL_OUTPUTS_FILE, loadOutputs, useLocalStack } from "./outputs";
 import { progress, type Io } from "./terminal";
-import { TEST_ENDPOINT_ENV, TEST_RETRY_BASE_ENV } from "./test-settings";
 
 /**
  * One module per command, imported only when that command runs: a call never loads another
  * command's code, nor an SDK client it does not use. The overview (`iam-api --help`) needs only
- * each command's one-line summary, so it loads none of them.
+ * each command's one-line summary, so it loads none of them. A known command with plain arguments
+ * runs without loading the argument parser (`./fast-path`); help and errors are commander's (`./program`).
  */
 const COMMANDS = {
   signup: {
@@ -51,21 +49,29 @@ const COMMANDS = {
     summary: "The client settings a web or mobile app needs: JSON, or the VITE_* lines for the web client's .env.local",
     load: () => import("./commands/config"),
   },
-} satisfies Record<string, { summary: string; load(): Promise<{ define(command: Command, context: Context): void }> }>;
+} satisfies Record<string, { summary: string; load(): Promise<CommandDefinition> }>;
 
 type CommandName = keyof typeof COMMANDS;
 
+/** The options every command takes: declared here once, read by the fast path and by commander alike. */
+export const GLOBAL_OPTIONS = [
+  {
+    flags: "--outputs <file>",
+    description: `deploy outputs to read (default ${DEFAULT_OUTPUTS_FILE}, written by \`npx sst deploy\` or \`npx sst dev\`)`,
+  },
+  { flags: "--local", description: `the local stack \`npm start\` serves (its ${LOCAL_OUTPUTS_FILE} and endpoints)` },
+  { flags: "--json", description: "machine-readable output on stdout; errors as JSON on stderr" },
+] as const;
+
+/** The global options' values, keyed as commander keys them. */
+interface GlobalOptions {
+  outputs?: string;
+  local?: boolean;
+  json?: boolean;
+}
+
 /** The first Node release this CLI supports; older ones are past end of life (Node 20: 2026-04-30). */
 const OLDEST_SUPPORTED_NODE = 22;
-
-const ENVIRONMENT_HELP = `
-Environment:
-  ${OUTPUT_NAMES.map(outputEnvName).join(", ")}
-                    override single outputs
-  ${CACHE_DIR_ENV}  where credentials are cached (default: the per-user cache, see the README)
-  ${Object.values(TEST_ENDPOINT_ENV).join(", ")}, ${TEST_RETRY_BASE_ENV}
-                    tests and local emulators only: send Cognito and S3 requests to these URLs; retry sooner
-`;
 
 /** The command named on the command line: the first word that is neither an option nor --outputs' value (none after a leading --help, which asks for the overview). */
 function commandName(argv: string[]): string | undefined {
@@ -85,34 +91,17 @@ export async function main(
 ): Promise<number> {
   // The SDK's own notice is seven lines on every command; ours is one (below).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-  const json = () => program.opts().json === true;
+  let globals: () => GlobalOptions = () => ({});
+  const json = () => globals().json === true;
   const name = commandName(argv);
+  const known = name !== undefined && Object.hasOwn(COMMANDS, name) ? (name as CommandName) : undefined;
   let clearProgress: (() => void) | undefined;
-
-  const program = new Command("iam-api")
-    .description("Sign up, log in and call the IAM-authenticated API of this app.")
-    .option(
-      "--outputs <file>",
-      `deploy outputs to read (default ${DEFAULT_OUTPUTS_FILE}, written by \`npx sst deploy\` or \`npx sst dev\`)`,
-    )
-    .option("--local", `the local stack \`npm start\` serves (its ${LOCAL_OUTPUTS_FILE} and endpoints)`)
-    .option("--json", "machine-readable output on stdout; errors as JSON on stderr")
-    .helpOption("-h, --help", "this help")
-    .helpCommand(false)
-    .addHelpText("after", ENVIRONMENT_HELP)
-    .configureHelp({ showGlobalOptions: true })
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      outputError: () => {},
-    })
-    .exitOverride();
 
   const context: Context = {
     env,
     io,
     json,
-    outputs: (names) => loadOutputs(program.opts().local ? useLocalStack(env) : program.opts().outputs, env, names),
+    outputs: (names) => loadOutputs(globals().local ? useLocalStack(env) : globals().outputs, env, names),
     print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${text}\n`),
     progress(label) {
       const clear = progress(io, json(), label);
@@ -132,36 +121,33 @@ export async function main(
         `iam-api: Node ${nodeVersion} is past its end of life and not supported: install Node ${OLDEST_SUPPORTED_NODE} or newer (this run goes on).\n`,
       );
     }
-    if (name !== undefined && Object.hasOwn(COMMANDS, name)) {
-      const { summary, load } = COMMANDS[name as CommandName];
-      (await load()).define(program.command(name).description(summary), context);
+    const definition = known && (await COMMANDS[known].load());
+    const fast = definition && fastCall<GlobalOptions>(argv, optionSpecs(GLOBAL_OPTIONS)!, known, definition, context);
+    if (fast) {
+      globals = () => fast.globals;
+      await fast.run();
     } else {
-      // The overview, or an unknown command (commander suggests the nearest name): summaries only.
-      for (const [command, { summary }] of Object.entries(COMMANDS)) program.command(command).description(summary);
+      const { runProgram } = await import("./program");
+      await runProgram({
+        argv,
+        io,
+        context,
+        globalOptions: GLOBAL_OPTIONS,
+        summaries: Object.fromEntries(Object.entries(COMMANDS).map(([command, { summary }]) => [command, summary])),
+        command: known && definition ? { name: known, definition } : undefined,
+        readGlobals: (read) => (globals = read),
+      });
     }
-    await program.parseAsync(name === undefined && argv.length === 0 ? ["--help"] : argv, { from: "user" });
     return 0;
   } catch (error) {
     clearProgress?.();
-    if (
-      error instanceof CommanderError &&
-      (error.code === "commander.helpDisplayed" || error.code === "commander.help")
-    )
-      return 0;
     const failure =
-      error instanceof CommanderError
-        ? new UsageError(
-            error.message
-              .replace(/^error: /, "")
-              .replace(/\s*\n\s*/g, " ")
-              .replace(/\.$/, ""),
-          )
-        : error instanceof CliError
-          ? error
-          : new CliError("Unexpected", `Unexpected error: ${(error as Error)?.message ?? String(error)}`);
+      error instanceof CliError
+        ? error
+        : new CliError("Unexpected", `Unexpected error: ${(error as Error)?.message ?? String(error)}`);
     const message =
       failure instanceof UsageError
-        ? `${failure.message} (see \`iam-api${name && Object.hasOwn(COMMANDS, name) ? ` ${name}` : ""} --help\`)`
+        ? `${failure.message} (see \`iam-api${known ? ` ${known}` : ""} --help\`)`
         : failure.message;
     io.stderr.write(
       json() || argv.includes("--json")

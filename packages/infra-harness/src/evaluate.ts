@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import type { Evaluation, Scenario } from "./evaluation";
+import type { Build, Evaluation, Scenario } from "./evaluation";
 import { resolveHandler } from "./handlers";
 import type { ProgramContext } from "./program";
 
@@ -83,6 +83,19 @@ function secretEnvironment(secrets: Record<string, string> = {}) {
   };
 }
 
+/** The program's own error (as `sst deploy` would print it): as much a result of the inputs as an evaluation. */
+class ProgramFailure extends Error {
+  constructor(
+    readonly scenario: Scenario,
+    readonly reason: string,
+    /** The handlers the build looked for before it failed, and whether each resolved to a file. */
+    readonly handlers: { handler: string; resolved: boolean }[],
+    log?: string,
+  ) {
+    super(`Evaluating stage "${scenario.stage}" failed: ${reason}`, { cause: log });
+  }
+}
+
 /** Runs the bundle in a child process: infra/ modules create resources when imported, and Pulumi's runtime is per process. */
 async function evaluateInChildProcess(bundle: string, scenario: Scenario): Promise<Evaluation> {
   const scratch = await mkdtemp(join(tmpdir(), "sst-harness-"));
@@ -116,8 +129,15 @@ async function evaluateInChildProcess(bundle: string, scenario: Scenario): Promi
       child.on("close", resolve);
     });
     if (code !== 0) {
-      const message = await readFile(`${context.resultFile}.error`, "utf8").catch(() => `exit ${code}\n${log}`);
-      throw new Error(`Evaluating stage "${scenario.stage}" failed: ${message}`, { cause: log });
+      const reason = await readFile(`${context.resultFile}.error`, "utf8").catch(() => undefined);
+      // A crash or a kill is no result of the inputs: reported, never cached.
+      if (reason === undefined) throw new Error(`Evaluating stage "${scenario.stage}" failed: exit ${code}\n${log}`);
+      const builds: Build[] = JSON.parse(await readFile(`${context.resultFile}.builds`, "utf8").catch(() => "[]"));
+      const handlers = builds.map(({ handler }) => ({
+        handler,
+        resolved: Boolean(resolveHandler(ROOT, handler).file),
+      }));
+      throw new ProgramFailure(scenario, reason, handlers, log);
     }
     return JSON.parse(await readFile(context.resultFile, "utf8"));
   } finally {
@@ -126,10 +146,10 @@ async function evaluateInChildProcess(bundle: string, scenario: Scenario): Promi
 }
 
 /**
- * Evaluates the real app for one scenario under Pulumi mocks. Results are cached under .sst/harness
- * by the hash of everything they depend on: the bundle (sst.config.ts, infra/, SST's components,
+ * Evaluates the real app for one scenario under Pulumi mocks. Results — the evaluation, or the
+ * program's own error — are cached under .sst/harness by the hash of everything they depend on: the bundle (sst.config.ts, infra/, SST's components,
  * this harness), the scenario, the platform's packages and Node; a hit is used only while the
- * handler files the build looked for still exist. Writes nothing in the repository outside .sst/ but
+ * handler files the build looked for resolve as they did. Writes nothing in the repository outside .sst/ but
  * what SST itself writes on a deploy: a static site's `src/sst-env.d.ts` (committed, so unchanged).
  */
 export function evaluate(scenario: Scenario): Promise<Evaluation> {
@@ -140,10 +160,25 @@ export function evaluate(scenario: Scenario): Promise<Evaluation> {
 
 const inProcess = new Map<string, Promise<Evaluation>>();
 
-async function readIfValid(cached: string): Promise<Evaluation | undefined> {
+/** What the cache holds for a scenario: its evaluation, or the program's own error. */
+type Outcome = { evaluation: Evaluation } | { failure: { reason: string; handlers: ProgramFailure["handlers"] } };
+
+/** A cached outcome, while the handler files the build looked for are still (or still not) there. */
+async function readIfValid(cached: string): Promise<Outcome | undefined> {
   if (!existsSync(cached)) return undefined;
-  const evaluation: Evaluation = JSON.parse(await readFile(cached, "utf8"));
-  return evaluation.builds.every((build) => resolveHandler(ROOT, build.handler).file) ? evaluation : undefined;
+  const outcome: Outcome = JSON.parse(await readFile(cached, "utf8"));
+  const handlers =
+    "evaluation" in outcome
+      ? outcome.evaluation.builds.map(({ handler }) => ({ handler, resolved: true }))
+      : outcome.failure.handlers;
+  return handlers.every(({ handler, resolved }) => Boolean(resolveHandler(ROOT, handler).file) === resolved)
+    ? outcome
+    : undefined;
+}
+
+function settle(scenario: Scenario, outcome: Outcome): Evaluation {
+  if ("evaluation" in outcome) return outcome.evaluation;
+  throw new ProgramFailure(scenario, outcome.failure.reason, outcome.failure.handlers);
 }
 
 /** A lock older than this was left by a process that died while evaluating. */
@@ -177,14 +212,22 @@ async function evaluateCached(scenario: Scenario): Promise<Evaluation> {
   const cached = join(CACHE, `${key}.json`);
   const lock = `${cached}.lock`;
   const hit = (await readIfValid(cached)) ?? ((await claimOrWait(lock)) ? undefined : await readIfValid(cached));
-  if (hit) return hit;
+  if (hit) return settle(scenario, hit);
   try {
-    const evaluation = await evaluateInChildProcess(bundle, scenario);
+    const outcome: Outcome = await evaluateInChildProcess(bundle, scenario).then(
+      (evaluation) => ({ evaluation }),
+      (error) => {
+        // A stage the program refuses is cached like one it accepts: the tests of misconfigurations
+        // then cost a cache read, not an evaluation, until something they depend on changes.
+        if (!(error instanceof ProgramFailure)) throw error;
+        return { failure: { reason: error.reason, handlers: error.handlers } };
+      },
+    );
     // Write whole files, so a concurrent reader never sees half of one.
     const partial = `${cached}.${process.pid}`;
-    await writeFile(partial, JSON.stringify(evaluation));
+    await writeFile(partial, JSON.stringify(outcome));
     await rename(partial, cached);
-    return evaluation;
+    return settle(scenario, outcome);
   } finally {
     await rm(lock, { force: true });
   }

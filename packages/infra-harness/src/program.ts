@@ -1,5 +1,6 @@
 // Runs inside the child process that `evaluate()` starts, bundled by esbuild together with
 // sst.config.ts, infra/ and SST's own `auto/run.ts`, the way the SST CLI bundles an app.
+import { writeFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -94,6 +95,9 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
   const { scenario, root, platform } = context;
   const work = context.scratch;
   const builds: Build[] = [];
+  // The handlers the build looked for, even when the program fails: a cached failure holds only
+  // while they resolve as they did (evaluate.ts).
+  process.once("exit", () => writeFileSync(`${context.resultFile}.builds`, JSON.stringify(builds)));
   const registered = new Map<string, PlannedResource>();
   const server = await startRpcServer(root, work, builds);
   process.env.SST_SERVER = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

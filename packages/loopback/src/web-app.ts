@@ -95,11 +95,17 @@ function launchChromium(port: number): Promise<Browser> {
   });
 }
 
-/** The doubles answering browsers with `cors` (infra/'s evaluated configuration, for the tests and the bench), the app built against them, and Chromium. */
-export async function startWebApp(cors: LoopbackCors): Promise<WebApp> {
+/**
+ * The doubles answering browsers with `cors` (infra/'s evaluated configuration, for the tests and the bench), the app built against them, and Chromium.
+ * `build` makes a directory of the app for these settings, removed at `stop()`: a Vite build by default.
+ */
+export async function startWebApp(
+  cors: LoopbackCors,
+  build: (env: Record<string, string>) => Promise<string> = (env) => viteBuild(WEB_ROOT, env),
+): Promise<WebApp> {
   const loopback = await startLoopback({ cors });
   try {
-    const dist = await viteBuild(WEB_ROOT, viteEnv(loopback));
+    const dist = await build(viteEnv(loopback));
     const server = await serveApp(dist);
     const browser = await launchChromium(server.port);
     return {
