@@ -67,8 +67,42 @@ const authenticatedPolicy = aws.iam.getPolicyDocumentOutput({
       resources: [bucket.arn],
       conditions: [{ test: "StringLike", variable: "s3:prefix", values: [ownPrefix, `${ownPrefix}*`] }],
     },
+    ...storageDenials(),
   ],
 });
+
+/**
+ * What the grants above would otherwise allow and this app never does, as Denies, so no later Allow
+ * can bring it back.
+ */
+function storageDenials() {
+  return [
+    {
+      // CopyObject and UploadPartCopy are authorised as s3:PutObject on the target (plus s3:GetObject
+      // on the source, which a user has on her own files) and carry the source in the
+      // x-amz-copy-source header, which IAM sees as s3:x-amz-copy-source (AWS's UploadPartCopy API
+      // reference and the Service Authorization Reference for S3). Without this, one upload becomes
+      // any number of server-side copies, or a 5 TB object of ~1,000 copied parts, with no bytes
+      // sent by the caller. `Null: false` = the key is present; a plain PUT has no such key.
+      sid: "NoServerSideCopies",
+      effect: "Deny",
+      actions: ["s3:PutObject"],
+      resources: [$interpolate`${bucket.arn}/*`],
+      conditions: [{ test: "Null", variable: "s3:x-amz-copy-source", values: ["false"] }],
+    },
+    {
+      // Both clients sign headers (REST-HEADER). A presigned URL (REST-QUERY-STRING) or a browser
+      // POST form (POST) would let anyone holding the link read or write a user's files: free file
+      // hosting, paid by the bucket's owner. S3 puts s3:authType on every request, so the negated
+      // test never meets an absent key in practice.
+      sid: "HeaderSignedRequestsOnly",
+      effect: "Deny",
+      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListBucket"],
+      resources: [bucket.arn, $interpolate`${bucket.arn}/*`],
+      conditions: [{ test: "StringNotEquals", variable: "s3:authType", values: ["REST-HEADER"] }],
+    },
+  ];
+}
 
 export const identityPool = new sst.aws.CognitoIdentityPool("IdentityPool", {
   userPools: [{ userPool: userPool.id, client: userPoolClient.id }],
