@@ -8,6 +8,8 @@ import { bucket } from "./storage";
 // IAM resolves this policy variable to the caller's identity id at request time.
 const IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}";
 const ownPrefix = ownFilesPrefix(IDENTITY_ID);
+/** The user attributes the app keeps: the email users sign up and sign in with. */
+const USER_ATTRIBUTES = ["email"] as const;
 
 export const userPool = new sst.aws.CognitoUserPool("UserPool", {
   usernames: ["email"],
@@ -18,6 +20,12 @@ export const userPool = new sst.aws.CognitoUserPool("UserPool", {
       args.passwordPolicy = { ...PASSWORD_POLICY, temporaryPasswordValidityDays: 7 };
       args.deletionProtection = $app.protect ? "ACTIVE" : "INACTIVE";
       if (userPoolEmail) args.emailConfiguration = userPoolEmail;
+      // SST 4.17.1 puts a verified phone first; this app has no phone numbers, and a recovery code
+      // sent anywhere but the one verified address would be a way around it.
+      args.accountRecoverySetting = { recoveryMechanisms: [{ name: "verified_email", priority: 1 }] };
+      // A changed email is not used (for sign-in, recovery, or codes) until the user has confirmed the
+      // code sent to the new address.
+      args.userAttributeUpdateSettings = { attributesRequireVerificationBeforeUpdates: ["email"] };
       // SST's `removal: "retain"` keeps buckets and tables only; users are production data too.
       if ($app.protect) opts.retainOnDelete = true;
     },
@@ -37,6 +45,11 @@ export const userPoolClient = userPool.addClient("UserPoolClient", {
       args.allowedOauthFlows = [];
       args.allowedOauthScopes = [];
       args.callbackUrls = [];
+      // SST 4.17.1 leaves both unset, which lets the public client read and write every attribute
+      // (name, phone_number, custom ones…) with a user's access token. Sign-up writes the email and
+      // nothing else; no client reads attributes through this client beyond that.
+      args.writeAttributes = [...USER_ATTRIBUTES];
+      args.readAttributes = [...USER_ATTRIBUTES, "email_verified"];
     },
   },
 });
@@ -130,8 +143,11 @@ export const identityPool = new sst.aws.CognitoIdentityPool("IdentityPool", {
       args.inlinePolicies = [{ name: "inline", policy: authenticatedPolicy.json }];
     },
     // Guests are disabled on the pool; the role they would get grants nothing even if re-enabled.
+    // One empty block, not `[]`: pulumi-aws 7.20.0 (SST 4.17.1) leaves a role's existing inline
+    // policies alone when given no block, so a stage deployed with SST's default guest policy would
+    // keep it on upgrade; an empty block makes the set exclusive and removes every inline policy.
     unauthenticatedRole: (args) => {
-      args.inlinePolicies = [];
+      args.inlinePolicies = [{}];
     },
   },
 });

@@ -60,6 +60,47 @@ function principals(principal: unknown): string {
 }
 
 /** One line per statement: `Allow s3:GetObject on Uploads/private/… if …`. */
+/** A role's inline policies; one empty block means "only these": pulumi-aws then removes any others. */
+function inlinePolicyLines(evaluation: Evaluation, inlinePolicies: unknown, indent: string): string[] {
+  return (asList(inlinePolicies) as { policy?: string }[]).flatMap((entry) =>
+    entry.policy === undefined
+      ? [`${indent}inline policies: exclusive (any others are removed)`]
+      : statements(evaluation, entry.policy, `${indent}grant: `),
+  );
+}
+
+/** What limits the email a user pool sends: how accounts are recovered, when a changed email applies. */
+function userPoolEmailSafety(inputs: Record<string, any>): string {
+  const recovery = asList(inputs.accountRecoverySetting?.recoveryMechanisms)
+    .map((mechanism: any) => mechanism.name)
+    .join(" then ");
+  const verified = asList(inputs.userAttributeUpdateSettings?.attributesRequireVerificationBeforeUpdates);
+  return `recovery by ${recovery || "SST default"} · ${verified.length ? `a changed ${verified.join(",")} applies once verified` : "changed attributes apply unverified"}`;
+}
+
+/** The attributes an app client may write and read with a user's tokens (unset = all of them). */
+function clientAttributes(inputs: Record<string, any>): string {
+  const list = (attributes: unknown) => asList(attributes).join(",") || "ALL";
+  return `writes ${list(inputs.writeAttributes)} · reads ${list(inputs.readAttributes)}`;
+}
+
+/** A web ACL's default action and each rule: what it blocks, per what key, at what rate. */
+function webAclLines(inputs: Record<string, any>, indent: string) {
+  return {
+    summary: `${inputs.scope} · default ${Object.keys(inputs.defaultAction ?? {}).join(",")}`,
+    details: asList(inputs.rules).map((rule: any) => {
+      const rate = rule.statement?.rateBasedStatement;
+      const operations = asList(rate?.scopeDownStatement?.orStatement?.statements).map((statement: any) =>
+        String(statement.byteMatchStatement?.searchString).split(".").pop(),
+      );
+      const what = rate
+        ? `over ${rate.limit} requests per ${rate.aggregateKeyType} per ${rate.evaluationWindowSec ?? 300} s${operations.length ? ` to ${operations.join(", ")}` : ""}`
+        : "custom statement";
+      return `${indent}${rule.name}: ${Object.keys(rule.action ?? {}).join(",")} ${what}`;
+    }),
+  };
+}
+
 function statements(evaluation: Evaluation, policy: string | PolicyDocument, indent: string): string[] {
   return asList((typeof policy === "string" ? JSON.parse(policy) : policy).Statement).map((statement: any) => {
     const actions = asList(statement.Action ?? statement.NotAction).join(", ");
@@ -138,9 +179,7 @@ function settings(
         summary: `managed ${managed.map((arn) => arn.split("/").pop()).join(", ") || "none"}`,
         details: [
           ...statements(evaluation, inputs.assumeRolePolicy, `${indent}trust: `),
-          ...asList(inputs.inlinePolicies).flatMap((entry: any) =>
-            statements(evaluation, entry.policy, `${indent}grant: `),
-          ),
+          ...inlinePolicyLines(evaluation, inputs.inlinePolicies, indent),
           ...rolePolicies.flatMap((rolePolicy) =>
             statements(evaluation, rolePolicy.inputs.policy, `${indent}grant (${rolePolicy.name}): `),
           ),
@@ -200,13 +239,13 @@ function settings(
           ? `SES ${email.fromEmailAddress} via ${email.sourceArn}`
           : `${email.emailSendingAccount ?? "COGNITO_DEFAULT"} (Cognito's daily quota)`;
       return {
-        summary: `usernames ${asList(inputs.usernameAttributes).join(",")} · passwords ≥${policy.minimumLength} ${classes} · deletion protection ${inputs.deletionProtection} · email ${sender}`,
+        summary: `usernames ${asList(inputs.usernameAttributes).join(",")} · passwords ≥${policy.minimumLength} ${classes} · deletion protection ${inputs.deletionProtection} · email ${sender} · ${userPoolEmailSafety(inputs)}`,
         details: [],
       };
     }
     case "aws:cognito/userPoolClient:UserPoolClient":
       return {
-        summary: `${asList(inputs.explicitAuthFlows).join(", ")} · secret ${inputs.generateSecret ? "yes" : "no"} · user existence errors ${inputs.preventUserExistenceErrors === "ENABLED" ? "hidden" : "revealed"}`,
+        summary: `${asList(inputs.explicitAuthFlows).join(", ")} · secret ${inputs.generateSecret ? "yes" : "no"} · user existence errors ${inputs.preventUserExistenceErrors === "ENABLED" ? "hidden" : "revealed"} · ${clientAttributes(inputs)}`,
         details: [],
       };
     case "aws:cognito/identityPool:IdentityPool": {
@@ -223,6 +262,13 @@ function settings(
         details: [],
       };
     }
+    case "aws:wafv2/webAcl:WebAcl":
+      return webAclLines(inputs, indent);
+    case "aws:wafv2/webAclAssociation:WebAclAssociation":
+      return {
+        summary: `${nameOf(evaluation, inputs.webAclArn)} → ${nameOf(evaluation, inputs.resourceArn)}`,
+        details: [],
+      };
     case "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment":
       return {
         summary: Object.entries(inputs.roles ?? {})

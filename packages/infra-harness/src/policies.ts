@@ -13,10 +13,13 @@ export function identityPolicies(
   evaluation: Evaluation,
   role: PlannedResource,
 ): { name: string; policy: PolicyDocument }[] {
-  const inline = asList(role.inputs.inlinePolicies).map((entry: any) => ({
-    name: entry.name as string,
-    policy: JSON.parse(entry.policy),
-  }));
+  // An empty block (`[{}]`) only makes the role's inline policies exclusive: it holds no policy.
+  const inline = asList(role.inputs.inlinePolicies)
+    .filter((entry: any) => entry.policy !== undefined)
+    .map((entry: any) => ({
+      name: entry.name as string,
+      policy: JSON.parse(entry.policy),
+    }));
   const managed = asList(role.inputs.managedPolicyArns).map((arn: any) => {
     if (!AWS_MANAGED_POLICIES[arn])
       throw new Error(

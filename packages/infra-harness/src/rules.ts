@@ -47,7 +47,11 @@ function policyDocuments(
   for (const resource of evaluation.resources) {
     const texts: string[] = [];
     if (resource.type === "aws:iam/role:Role") {
-      texts.push(...asList(resource.inputs.inlinePolicies).map((entry: any) => entry.policy));
+      texts.push(
+        ...asList(resource.inputs.inlinePolicies)
+          .map((entry: any) => entry.policy)
+          .filter((policy) => policy !== undefined),
+      );
       for (const arn of asList(resource.inputs.managedPolicyArns).map(String)) {
         const managed = AWS_MANAGED_POLICIES[arn];
         if (managed) documents.push({ resource, source: ` (managed ${arn.split("/").pop()})`, policy: managed });
