@@ -8,6 +8,8 @@ import { bucket } from "./storage";
 // IAM resolves this policy variable to the caller's identity id at request time.
 const IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}";
 const ownPrefix = ownFilesPrefix(IDENTITY_ID);
+/** How long a signed-in session lasts without a new sign-in. */
+const REFRESH_TOKEN_DAYS = 7;
 /** The user attributes the app keeps: the email users sign up and sign in with. */
 const USER_ATTRIBUTES = ["email"] as const;
 
@@ -40,6 +42,12 @@ export const userPoolClient = userPool.addClient("UserPoolClient", {
       args.explicitAuthFlows = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"];
       args.preventUserExistenceErrors = "ENABLED";
       args.enableTokenRevocation = true;
+      // A refresh token mints AWS credentials until it expires: the web client keeps it in
+      // localStorage (Amplify), where an injected script could read it. A week instead of Cognito's
+      // 30 days; both clients ask the user to sign in again when it runs out. No rotation: with it on,
+      // Cognito requires GetTokensFromRefreshToken, and the CLI refreshes with REFRESH_TOKEN_AUTH.
+      args.refreshTokenValidity = REFRESH_TOKEN_DAYS;
+      args.tokenValidityUnits = { refreshToken: "days" };
       // No hosted UI in this app: drop SST's default OAuth set-up (implicit flow, example.com).
       args.allowedOauthFlowsUserPoolClient = false;
       args.allowedOauthFlows = [];

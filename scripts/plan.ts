@@ -9,6 +9,8 @@ import { childrenOf, rolePoliciesOf } from "@iam-auth-api/infra-harness/graph";
 import { ACCOUNT_ID, REGION } from "@iam-auth-api/infra-harness/mocks";
 import { AWS_MANAGED_POLICIES } from "@iam-auth-api/infra-harness/managed-policies";
 import type { PolicyDocument } from "@iam-auth-api/infra-harness/policies";
+import { responseHeaders } from "@iam-auth-api/infra-harness/site-headers";
+import { pageContentSecurityPolicy, pageEndpoints } from "@iam-auth-api/client/site-security";
 import {
   findings,
   PASSWORD_CLASS_SETTINGS,
@@ -78,10 +80,26 @@ function userPoolEmailSafety(inputs: Record<string, any>): string {
   return `recovery by ${recovery || "SST default"} · ${verified.length ? `a changed ${verified.join(",")} applies once verified` : "changed attributes apply unverified"}`;
 }
 
-/** The attributes an app client may write and read with a user's tokens (unset = all of them). */
+/** The attributes an app client may write and read with a user's tokens (unset = all of them), and how long its sessions last. */
 function clientAttributes(inputs: Record<string, any>): string {
   const list = (attributes: unknown) => asList(attributes).join(",") || "ALL";
-  return `writes ${list(inputs.writeAttributes)} · reads ${list(inputs.readAttributes)}`;
+  const refresh = inputs.refreshTokenValidity
+    ? `${inputs.refreshTokenValidity} ${inputs.tokenValidityUnits?.refreshToken ?? "days"}`
+    : "30 days (Cognito's default)";
+  return `writes ${list(inputs.writeAttributes)} · reads ${list(inputs.readAttributes)} · refresh token ${refresh}`;
+}
+
+/** The Content-Security-Policy the web build writes into its page, from the build's VITE_* settings. */
+function pageCspLine(environment: Record<string, string>, indent: string): string {
+  return `${indent}page CSP (meta): ${pageContentSecurityPolicy(pageEndpoints(environment))}`;
+}
+
+/** The headers a CloudFront response headers policy adds to every response. */
+function responseHeaderLines(inputs: Record<string, any>, indent: string) {
+  return {
+    summary: inputs.comment ?? "",
+    details: Object.entries(responseHeaders(inputs)).map(([name, value]) => `${indent}${name}: ${value}`),
+  };
 }
 
 /** A web ACL's default action and each rule: what it blocks, per what key, at what rate. */
@@ -154,7 +172,10 @@ function settings(
         summary: site
           ? `build: ${site.command} in ${site.path}, uploads ${site.path}/${site.output}`
           : `${inputs.create}`,
-        details: Object.entries(inputs.environment ?? {}).map(([name, value]) => `${indent}env ${name}=${value}`),
+        details: [
+          ...Object.entries(inputs.environment ?? {}).map(([name, value]) => `${indent}env ${name}=${value}`),
+          ...(site ? [pageCspLine(inputs.environment ?? {}, indent)] : []),
+        ],
       };
     }
     case "aws:apigatewayv2/route:Route":
@@ -261,6 +282,12 @@ function settings(
         summary: `guests ${inputs.allowUnauthenticatedIdentities ? "allowed" : "refused"} · classic flow ${inputs.allowClassicFlow ? "on" : "off"} · providers ${providers.join("; ") || "none"}`,
         details: [],
       };
+    }
+    case "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy":
+      return responseHeaderLines(inputs, indent);
+    case "aws:cloudfront/distribution:Distribution": {
+      const policy = inputs.defaultCacheBehavior?.responseHeadersPolicyId;
+      return { summary: `response headers ${policy ? nameOf(evaluation, policy) : "none"}`, details: [] };
     }
     case "aws:wafv2/webAcl:WebAcl":
       return webAclLines(inputs, indent);

@@ -1,4 +1,5 @@
-// What stops anyone on the internet, or a signed-in user, from making the user pool send email.
+// What stops anyone on the internet, or a signed-in user, from making the user pool send email,
+// and how long a stolen session would last.
 import { describe, expect, test } from "vitest";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { identityPoolRole, ofType, referencedBy, single } from "@iam-auth-api/infra-harness/graph";
@@ -22,6 +23,11 @@ describe.each(STAGES)("user pool attributes and recovery (%s)", (stage) => {
       attributesRequireVerificationBeforeUpdates: ["email"],
     });
     expect(userPool().inputs.autoVerifiedAttributes, "autoVerifiedAttributes").toContain("email");
+  });
+
+  test("a session lasts a week without a new sign-in, not Cognito's 30 days", () => {
+    expect(client().inputs.refreshTokenValidity, "client refreshTokenValidity").toBe(7);
+    expect(client().inputs.tokenValidityUnits?.refreshToken, "refresh token unit").toBe("days");
   });
 
   test("accounts are recovered by verified email only", () => {
