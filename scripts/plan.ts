@@ -89,6 +89,25 @@ function clientAttributes(inputs: Record<string, any>): string {
   return `writes ${list(inputs.writeAttributes)} · reads ${list(inputs.readAttributes)} · refresh token ${refresh}`;
 }
 
+/** The values infra/ hands a Lambda in its environment as `SST_RESOURCE_*` (SST's own link variables, App and keys, left out). */
+function linkedValueLines(evaluation: Evaluation, inputs: Record<string, any>, indent: string): string[] {
+  return Object.entries(inputs.environment?.variables ?? {})
+    .filter(([name]) => name.startsWith("SST_RESOURCE_") && name !== "SST_RESOURCE_App")
+    .map(([name, value]) => `${indent}env ${name}=${nameOf(evaluation, String(value))}`);
+}
+
+/** A stage's per-route throttles, and whether its access log names the caller's Cognito identity. */
+function stageHardeningLines(inputs: Record<string, any>, indent: string): string[] {
+  const format = inputs.accessLogSettings?.format ?? "";
+  return [
+    ...asList(inputs.routeSettings).map(
+      (setting: any) =>
+        `${indent}${setting.routeKey}: throttling burst ${setting.throttlingBurstLimit} / rate ${setting.throttlingRateLimit}`,
+    ),
+    `${indent}access log caller: ${format.includes("$context.identity.cognitoIdentityId") ? "Cognito identity id" : "IP and user agent only"}`,
+  ];
+}
+
 /** The Content-Security-Policy the web build writes into its page, from the build's VITE_* settings. */
 function pageCspLine(environment: Record<string, string>, indent: string): string {
   return `${indent}page CSP (meta): ${pageContentSecurityPolicy(pageEndpoints(environment))}`;
@@ -185,13 +204,13 @@ function settings(
       const log = inputs.accessLogSettings?.destinationArn;
       return {
         summary: `${inputs.name} · throttling burst ${throttling.throttlingBurstLimit ?? "none"} / rate ${throttling.throttlingRateLimit ?? "none"} · access log ${log ? `→ ${nameOf(evaluation, log)}` : "none"}`,
-        details: [],
+        details: stageHardeningLines(inputs, indent),
       };
     }
     case "aws:lambda/function:Function":
       return {
         summary: `${inputs.handler} · ${inputs.runtime} ${asList(inputs.architectures).join(",")} · ${inputs.memorySize} MB · ${inputs.timeout} s`,
-        details: [],
+        details: linkedValueLines(evaluation, inputs, indent),
       };
     case "aws:iam/role:Role": {
       const managed = asList(inputs.managedPolicyArns).map(String);

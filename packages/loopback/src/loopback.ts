@@ -45,6 +45,7 @@ import { PASSWORD_POLICY } from "@iam-auth-api/client/password-policy";
 import { userPoolProviderName } from "@iam-auth-api/client/settings";
 import { TEST_ENDPOINT_ENV } from "@iam-auth-api/cli/test-settings";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
+import { IDENTITY_POOL_LINK } from "@iam-auth-api/core/identity-pool";
 import { handler as privateHandler } from "@iam-auth-api/functions/private";
 import { handler as publicHandler } from "@iam-auth-api/functions/public";
 import { type CorsRefusal, type LoopbackCors, preflightOf, serviceCors } from "./cors";
@@ -619,6 +620,8 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
 
   // ---- API Gateway (HTTP API, IAM authorizer) in front of the real handlers ----
   const filesHandler = await realFilesHandler(s3rverUrl, bucket);
+  // What SST's link gives the route Lambdas: this app's identity pool id, which they check callers against.
+  process.env[`SST_RESOURCE_${IDENTITY_POOL_LINK}`] = JSON.stringify({ id: identityPool });
   const deniedIdentities = new Set<string>();
   const apiUrl = await listen("api", async (request, body, response) => {
     const url = new URL(request.url ?? "/", "http://loopback");
