@@ -4,7 +4,7 @@ import { CACHE_DIR_ENV } from "./cache-directory";
 import { CliError, UsageError } from "./cli-error";
 import type { Context } from "./context";
 import { DEFAULT_OUTPUTS_FILE, loadOutputs } from "./outputs";
-import { progress, type Io } from "./terminal";
+import { forTerminal, progress, type Io } from "./terminal";
 import { TEST_ENDPOINT_ENV, TEST_RETRY_BASE_ENV } from "./test-settings";
 
 /**
@@ -112,7 +112,7 @@ export async function main(
     io,
     json,
     outputs: (names) => loadOutputs(program.opts().outputs, env, names),
-    print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${text}\n`),
+    print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${forTerminal(text)}\n`),
     progress(label) {
       const clear = progress(io, json(), label);
       const done = () => {
@@ -165,7 +165,7 @@ export async function main(
     io.stderr.write(
       json() || argv.includes("--json")
         ? `${JSON.stringify({ error: { code: failure.code, message } })}\n`
-        : `iam-api: ${message}\n`,
+        : `iam-api: ${forTerminal(message)}\n`,
     );
     return failure.exitCode;
   }
