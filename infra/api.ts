@@ -9,17 +9,19 @@ export const ROUTE_THROTTLE = { throttlingBurstLimit: 100, throttlingRateLimit: 
 /** GET /public's own, lower throttle: anonymous traffic cannot use up the signed routes' rate. */
 export const PUBLIC_ROUTE_THROTTLE = { throttlingBurstLimit: 20, throttlingRateLimit: 10 };
 
+/** Where the route handlers live. */
+export const HANDLERS = "packages/functions/src";
+
 /**
- * The public route's key as its created route reports it (infra/routes.ts resolves it). The stage's
- * per-route settings take it from there, so the stage waits for the route: API Gateway refuses
- * settings for a route key it does not know yet, and SST 4.17.1 creates the stage with the API,
- * before any route.
+ * The public route's key as its created route reports it (resolved below, once the route exists).
+ * The stage's per-route settings take it from there, so the stage waits for the route: API Gateway
+ * refuses settings for a route key it does not know yet, and SST 4.17.1 creates the stage with the
+ * API, before any route.
  */
 let publicRouteCreated!: (routeKey: $util.Output<string>) => void;
 const publicRouteKey = new Promise<$util.Output<string>>((resolve) => {
   publicRouteCreated = resolve;
 });
-export const throttleAsPublic = (route: ReturnType<typeof api.route>) => publicRouteCreated(route.nodes.route.routeKey);
 
 export const api = new sst.aws.ApiGatewayV2("Api", {
   accessLog: { retention: $app.protect ? "1 year" : "1 week" },
@@ -89,3 +91,33 @@ function withCallerIdentity(settings: { destinationArn: string; format: string }
     }),
   };
 }
+
+/**
+ * Lets the route's Lambda create streams in, and write to, the log group SST made for it, and no
+ * other. Read from the created log group, not its name input: SST names it with a random suffix and
+ * ignores name changes, so only the resource knows the name a deployed stage really has.
+ */
+export function writeOwnLogsOnly(route: ReturnType<typeof api.route>, name: string) {
+  route.nodes.function.apply((fn) =>
+    fn.nodes.logGroup.apply((logGroup) => {
+      if (!logGroup) return;
+      new aws.iam.RolePolicy(
+        `${name}Logs`,
+        {
+          role: fn.nodes.role.name,
+          policy: aws.iam.getPolicyDocumentOutput({
+            statements: [
+              { actions: ["logs:CreateLogStream", "logs:PutLogEvents"], resources: [$interpolate`${logGroup.arn}:*`] },
+            ],
+          }).json,
+        },
+        // Not a child of the Function or the Api: SST 4.17.1 requires its components' children to
+        // carry the parent's generated name, which is not known here.
+      );
+    }),
+  );
+}
+
+const publicRoute = api.route(PUBLIC_ROUTE, `${HANDLERS}/public.handler`, { auth: false });
+publicRouteCreated(publicRoute.nodes.route.routeKey);
+writeOwnLogsOnly(publicRoute, "ApiPublic");
