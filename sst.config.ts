@@ -16,6 +16,8 @@ export default $config({
     const { bucket } = await import("./infra/storage");
     const { api } = await import("./infra/api");
     const { userPool, userPoolClient, identityPool } = await import("./infra/auth");
+    await import("./infra/user-pool-waf");
+    await import("./infra/routes");
     const { site } = await import("./infra/web");
 
     return {

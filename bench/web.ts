@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { infraCors } from "@iam-auth-api/infra-harness/cors";
+import { infraSiteHeaders } from "@iam-auth-api/infra-harness/site-headers";
 import { PAGE_ORIGIN, startWebApp, viteBuild, WEB_ROOT } from "@iam-auth-api/loopback/web-app";
 import { openApp, signIn, signUp } from "@iam-auth-api/loopback/web-ui";
 import { median } from "./stats";
@@ -75,7 +76,7 @@ export async function webRows(runs: number): Promise<Row[]> {
   const v5 = await sizeOf(join(BASELINES, "amplify-v5"), STAGE_ENV, { "aws-amplify-v5": await amplifyV5() });
 
   // The app built against the loopback doubles (CORS from infra/'s evaluation), in Chromium, as the browser tests run it.
-  const web = await startWebApp(await infraCors());
+  const web = await startWebApp(await infraCors(), { siteHeaders: await infraSiteHeaders() });
   const firstCall: number[] = [];
   const warmRequests: number[] = [];
   try {

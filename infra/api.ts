@@ -1,8 +1,27 @@
-import { uploadsListing } from "./storage";
 import { webOrigins } from "./web-origins";
 
-const HANDLERS = "packages/functions/src";
 const BASIC_EXECUTION_ROLE = ":iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+
+/** The one route anyone may call, unsigned. */
+export const PUBLIC_ROUTE = "GET /public";
+/** Every route's throttle (the stage default): a leaked credential or a looping client has a ceiling. */
+export const ROUTE_THROTTLE = { throttlingBurstLimit: 100, throttlingRateLimit: 50 };
+/** GET /public's own, lower throttle: anonymous traffic cannot use up the signed routes' rate. */
+export const PUBLIC_ROUTE_THROTTLE = { throttlingBurstLimit: 20, throttlingRateLimit: 10 };
+
+/** Where the route handlers live. */
+export const HANDLERS = "packages/functions/src";
+
+/**
+ * The public route's key as its created route reports it (resolved below, once the route exists).
+ * The stage's per-route settings take it from there, so the stage waits for the route: API Gateway
+ * refuses settings for a route key it does not know yet, and SST 4.17.1 creates the stage with the
+ * API, before any route.
+ */
+let publicRouteCreated!: (routeKey: $util.Output<string>) => void;
+const publicRouteKey = new Promise<$util.Output<string>>((resolve) => {
+  publicRouteCreated = resolve;
+});
 
 export const api = new sst.aws.ApiGatewayV2("Api", {
   accessLog: { retention: $app.protect ? "1 year" : "1 week" },
@@ -49,20 +68,36 @@ export const api = new sst.aws.ApiGatewayV2("Api", {
     },
     stage: (args) => {
       // A leaked credential, or a buggy client in a loop, cannot run up an unbounded bill.
-      args.defaultRouteSettings = {
-        throttlingBurstLimit: 100,
-        throttlingRateLimit: 50,
-      };
+      args.defaultRouteSettings = ROUTE_THROTTLE;
+      args.routeSettings = $util.output(publicRouteKey).apply((routeKey) => [{ routeKey, ...PUBLIC_ROUTE_THROTTLE }]);
+      args.accessLogSettings = $util.output(args.accessLogSettings).apply((settings) => withCallerIdentity(settings!));
     },
   },
 });
+
+/**
+ * SST 4.17.1's access log format plus who called: the caller's Cognito identity id and pool, so abuse
+ * can be traced to a user (SST leaves the id out, noting it unsupported in us-west-2; it is empty for
+ * unsigned calls to GET /public).
+ */
+function withCallerIdentity(settings: { destinationArn: string; format: string }) {
+  const format = JSON.parse(settings.format);
+  return {
+    ...settings,
+    format: JSON.stringify({
+      ...format,
+      cognitoIdentityId: `"$context.identity.cognitoIdentityId"`,
+      cognitoIdentityPoolId: `"$context.identity.cognitoIdentityPoolId"`,
+    }),
+  };
+}
 
 /**
  * Lets the route's Lambda create streams in, and write to, the log group SST made for it, and no
  * other. Read from the created log group, not its name input: SST names it with a random suffix and
  * ignores name changes, so only the resource knows the name a deployed stage really has.
  */
-function writeOwnLogsOnly(route: ReturnType<typeof api.route>, name: string) {
+export function writeOwnLogsOnly(route: ReturnType<typeof api.route>, name: string) {
   route.nodes.function.apply((fn) =>
     fn.nodes.logGroup.apply((logGroup) => {
       if (!logGroup) return;
@@ -83,6 +118,6 @@ function writeOwnLogsOnly(route: ReturnType<typeof api.route>, name: string) {
   );
 }
 
-writeOwnLogsOnly(api.route("GET /public", `${HANDLERS}/public.handler`, { auth: false }), "ApiPublic");
-writeOwnLogsOnly(api.route("GET /private", `${HANDLERS}/private.handler`), "ApiPrivate");
-writeOwnLogsOnly(api.route("GET /files", { handler: `${HANDLERS}/files.handler`, link: [uploadsListing] }), "ApiFiles");
+const publicRoute = api.route(PUBLIC_ROUTE, `${HANDLERS}/public.handler`, { auth: false });
+publicRouteCreated(publicRoute.nodes.route.routeKey);
+writeOwnLogsOnly(publicRoute, "ApiPublic");

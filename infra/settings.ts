@@ -12,3 +12,14 @@ export function halfConfigured(feature: string, has: string, missing: string, fi
     `${feature} is half-configured for stage "${$app.stage}": ${has} is set but ${missing} is not. ${fix}`,
   );
 }
+
+/** An on/off stage setting (`on` or `off`, any case); unset means `fallback`. */
+export function onOffSetting(name: string, fallback: boolean): boolean {
+  const value = setting(name);
+  if (value === undefined) return fallback;
+  if (/^on$/i.test(value)) return true;
+  if (/^off$/i.test(value)) return false;
+  throw new Error(
+    `${name} "${value}" is neither on nor off: set ${name}=on or ${name}=off in .env.${$app.stage}, or remove it for this stage's default (${fallback ? "on" : "off"}).`,
+  );
+}

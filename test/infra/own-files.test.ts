@@ -15,12 +15,15 @@ describe.each(STAGES)("per-user files, as an identity pool user (%s)", (stage) =
   const app = useEvaluation({ stage });
   const authenticatedRole = () => identityPoolRole(app(), "authenticated");
   const bucketArn = () => inComponent(app(), "Uploads", "aws:s3/bucket:Bucket").outputs.arn as string;
-  /** Alice's request: IAM fills `${cognito-identity.amazonaws.com:sub}` with her identity id. */
+  /**
+   * Alice's request: IAM fills `${cognito-identity.amazonaws.com:sub}` with her identity id, and S3
+   * says how it was signed, as on every request (both clients sign headers).
+   */
   const asAlice = (action: string, resource: string, context: Record<string, string> = {}) =>
     decideForRole(app(), authenticatedRole(), {
       action,
       resource,
-      context: { "cognito-identity.amazonaws.com:sub": ALICE, ...context },
+      context: { "cognito-identity.amazonaws.com:sub": ALICE, "s3:authType": "REST-HEADER", ...context },
     });
 
   test("Alice may read, write and delete her own files", () => {

@@ -5,6 +5,7 @@ import type { Context } from "./context";
 import { apiRequest } from "./http";
 import { SESSION_OUTPUTS } from "./outputs";
 import { LOGIN_HINT, appSettings, cachedSession } from "./session";
+import { forTerminal } from "./terminal";
 
 /**
  * A call to the API: signed with the cached session's credentials, or unsigned when nobody is
@@ -41,9 +42,9 @@ export async function callApi(context: Context, method: string, path: string, da
     );
   } else {
     context.io.stderr.write(`HTTP ${status}\n`);
-    context.io.stdout.write(
-      parsed === undefined ? ensureNewline(response.body) : `${JSON.stringify(parsed, null, 2)}\n`,
-    );
+    const text = parsed === undefined ? ensureNewline(response.body) : `${JSON.stringify(parsed, null, 2)}\n`;
+    // Exact bytes into a pipe or file; on a terminal, no control sequence from the API gets through.
+    context.io.stdout.write(context.io.stdout.isTTY ? forTerminal(text) : text);
   }
 }
 

@@ -2,7 +2,7 @@ import { CliError, UsageError } from "./cli-error";
 import type { Context } from "./context";
 import { type CommandDefinition, fastCall, optionSpecs } from "./fast-path";
 import { DEFAULT_OUTPUTS_FILE, LOCAL_OUTPUTS_FILE, loadOutputs, useLocalStack } from "./outputs";
-import { progress, type Io } from "./terminal";
+import { forTerminal, progress, type Io } from "./terminal";
 
 /**
  * One module per command, imported only when that command runs: a call never loads another
@@ -102,7 +102,7 @@ export async function main(
     io,
     json,
     outputs: (names) => loadOutputs(globals().local ? useLocalStack(env) : globals().outputs, env, names),
-    print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${text}\n`),
+    print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${forTerminal(text)}\n`),
     progress(label) {
       const clear = progress(io, json(), label);
       const done = () => {
@@ -152,7 +152,7 @@ export async function main(
     io.stderr.write(
       json() || argv.includes("--json")
         ? `${JSON.stringify({ error: { code: failure.code, message } })}\n`
-        : `iam-api: ${message}\n`,
+        : `iam-api: ${forTerminal(message)}\n`,
     );
     return failure.exitCode;
   }

@@ -56,6 +56,22 @@ function readWithoutEcho(io: Io, prompt: string): Promise<string> {
 /** A status line while a slow step runs, on a terminal only: pipes and `--json` stay clean. */
 export function progress(io: Io, quiet: boolean, label: string): () => void {
   if (quiet || !io.stderr.isTTY) return () => {};
-  io.stderr.write(`${label}…`);
+  io.stderr.write(`${forTerminal(label)}…`);
   return () => io.stderr.write("\r\u001b[K");
+}
+
+/**
+ * Text for a terminal with its control characters shown as escapes (`\x1b`, `\u202e`): C0 controls
+ * but tab, newline and CR before a newline, DEL, C1 controls, and the bidirectional overrides. A file
+ * name or a response body from S3 or the API then cannot move the cursor, clear the screen, retitle
+ * the terminal or make one name look like another.
+ */
+export function forTerminal(text: string): string {
+  return text.replace(
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g,
+    (character) => {
+      const code = character.charCodeAt(0);
+      return code > 0xff ? `\\u${code.toString(16).padStart(4, "0")}` : `\\x${code.toString(16).padStart(2, "0")}`;
+    },
+  );
 }

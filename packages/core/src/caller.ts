@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { HttpError } from "./http";
+import { thisIdentityPoolId } from "./identity-pool";
 
 /**
  * What API Gateway puts in `requestContext.authorizer.iam.cognitoIdentity` for a request signed
@@ -24,11 +25,19 @@ const IDENTITY_ID = /^[a-z]{2}(-[a-z]+)+-\d:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-
 const NOT_A_COGNITO_CALLER =
   "This route needs a signed-in Cognito identity: sign the request with the temporary credentials the identity pool issues (see the README, `login` then `call`).";
 
-/** The Cognito identity that signed this request, or a 403 if there is none. */
-export function cognitoCaller(event: APIGatewayProxyEventV2): Caller {
+const FOREIGN_IDENTITY_POOL =
+  "This API accepts only identities of its own identity pool: sign in through this app (see the README, `login` then `call`).";
+
+/**
+ * The Cognito identity of this app's identity pool that signed this request, or a 403 if there is
+ * none. IAM already limits the API to this app's authenticated role; the pool check also refuses an
+ * identity of another pool whose role someone, some day, lets invoke this API.
+ */
+export function cognitoCaller(event: APIGatewayProxyEventV2, identityPoolId = thisIdentityPoolId()): Caller {
   const identity = (event as { requestContext?: { authorizer?: { iam?: { cognitoIdentity?: unknown } } } } | null)
     ?.requestContext?.authorizer?.iam?.cognitoIdentity;
   if (!isCognitoIdentity(identity)) throw new HttpError(403, NOT_A_COGNITO_CALLER);
+  if (identity.identityPoolId !== identityPoolId) throw new HttpError(403, FOREIGN_IDENTITY_POOL);
   if (!identity.amr.includes("authenticated")) {
     throw new HttpError(403, "Guest identities may not call this route: sign in first.");
   }

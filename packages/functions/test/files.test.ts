@@ -1,7 +1,7 @@
 import { ListObjectsV2Command, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { IDENTITY_ID, iamEvent } from "@iam-auth-api/loopback/events";
+import { IDENTITY_ID, IDENTITY_POOL_ID, iamEvent, userPoolIdentity } from "@iam-auth-api/loopback/events";
 
 const BUCKET = "iam-auth-api-dev-uploadsbucket-abcdefgh";
 const s3 = mockClient(S3Client);
@@ -10,6 +10,7 @@ let handler: typeof import("../src/files").handler;
 beforeAll(async () => {
   // SST's Resource reads linked values from SST_RESOURCE_<Name> at import time.
   process.env.SST_RESOURCE_UploadsListing = JSON.stringify({ name: BUCKET, type: "sst.sst.Linkable" });
+  process.env.SST_RESOURCE_AppIdentityPool = JSON.stringify({ id: IDENTITY_POOL_ID, type: "sst.sst.Linkable" });
   ({ handler } = await import("../src/files"));
 });
 
@@ -79,6 +80,13 @@ describe("GET /files", () => {
 
   it("never calls S3 for a caller without a Cognito identity", async () => {
     const response = await handler(iamEvent("GET /files", null));
+    expect(response.statusCode).toBe(403);
+    expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(0);
+  });
+
+  it("never calls S3 for an identity of another identity pool", async () => {
+    const foreign = { ...userPoolIdentity(), identityPoolId: "us-east-1:5f291106-8703-466b-8f2b-3ecee1ca56ce" };
+    const response = await handler(iamEvent("GET /files", foreign));
     expect(response.statusCode).toBe(403);
     expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(0);
   });

@@ -8,6 +8,10 @@ import {
   userPoolIdentity,
 } from "@iam-auth-api/loopback/events";
 
+// SST's Resource reads linked values from SST_RESOURCE_<Name> (deployed, from the bundle) on first use.
+process.env.SST_RESOURCE_AppIdentityPool = JSON.stringify({ id: IDENTITY_POOL_ID, type: "sst.sst.Linkable" });
+const OTHER_IDENTITY_POOL_ID = "us-east-1:5f291106-8703-466b-8f2b-3ecee1ca56ce";
+
 function body(response: { body?: string }) {
   return JSON.parse(response.body ?? "null");
 }
@@ -35,6 +39,15 @@ describe("GET /private", () => {
     const response = await handler(iamEvent("GET /private", null));
     expect(response.statusCode).toBe(403);
     expect(body(response).error).toMatch(/signed-in Cognito identity/);
+  });
+
+  it("answers 403 to an identity of another identity pool, in one sentence", async () => {
+    const foreign = { ...userPoolIdentity(), identityPoolId: OTHER_IDENTITY_POOL_ID };
+    const response = await handler(iamEvent("GET /private", foreign));
+    expect(response.statusCode).toBe(403);
+    expect(body(response).error).toBe(
+      "This API accepts only identities of its own identity pool: sign in through this app (see the README, `login` then `call`).",
+    );
   });
 
   it("answers 403 to a guest (unauthenticated) identity", async () => {

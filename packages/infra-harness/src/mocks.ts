@@ -93,6 +93,15 @@ export function computedOutputs(type: string, name: string, inputs: Record<strin
         hostedZoneId: "Z2FDTNDATAQYW2",
       };
     }
+    case "aws:wafv2/webAcl:WebAcl": {
+      const id = uuid(seed);
+      const scope = inputs.scope === "CLOUDFRONT" ? "global" : "regional";
+      return {
+        id,
+        arn: `arn:aws:wafv2:${REGION}:${ACCOUNT_ID}:${scope}/webacl/${inputs.name ?? name}/${id}`,
+        capacity: 0,
+      };
+    }
     case "random:index/randomBytes:RandomBytes": {
       const bytes = createHash("sha256")
         .update(seed)

@@ -1,9 +1,11 @@
 // What `sst deploy` would create for a stage, as `npm run plan` prints it: the resource tree with the
 // settings that matter for review, the outputs, and the security rule findings and warnings.
+import { pageContentSecurityPolicy, pageEndpoints } from "@iam-auth-api/client/site-security";
 import { asList, type Evaluation, type PlannedResource } from "./evaluation";
 import { childrenOf } from "./graph";
 import { ACCOUNT_ID, REGION } from "./mocks";
 import { identityPolicies, type PolicyDocument, UnreadablePolicies } from "./policies";
+import { responseHeaders } from "./site-headers";
 import {
   type Finding,
   findings,
@@ -98,6 +100,50 @@ function roleGrants(evaluation: Evaluation, role: PlannedResource, indent: strin
   }
 }
 
+/** Whether a role's inline policies are exclusive: one empty block (`[{}]`) makes pulumi-aws remove any others. */
+function exclusiveInlinePolicies(inputs: Record<string, any>, indent: string): string[] {
+  return asList(inputs.inlinePolicies).some((entry: any) => entry.policy === undefined)
+    ? [`${indent}inline policies: exclusive (any others are removed)`]
+    : [];
+}
+
+/** What limits the email a user pool sends: how accounts are recovered, when a changed email applies. */
+function userPoolEmailSafety(inputs: Record<string, any>): string {
+  const recovery = asList(inputs.accountRecoverySetting?.recoveryMechanisms)
+    .map((mechanism: any) => mechanism.name)
+    .join(" then ");
+  const verified = asList(inputs.userAttributeUpdateSettings?.attributesRequireVerificationBeforeUpdates);
+  return `recovery by ${recovery || "SST default"} · ${verified.length ? `a changed ${verified.join(",")} applies once verified` : "changed attributes apply unverified"}`;
+}
+
+/** The attributes an app client may write and read with a user's tokens (unset = all of them), and how long its sessions last. */
+function clientAttributes(inputs: Record<string, any>): string {
+  const list = (attributes: unknown) => asList(attributes).join(",") || "ALL";
+  const refresh = inputs.refreshTokenValidity
+    ? `${inputs.refreshTokenValidity} ${inputs.tokenValidityUnits?.refreshToken ?? "days"}`
+    : "30 days (Cognito's default)";
+  return `writes ${list(inputs.writeAttributes)} · reads ${list(inputs.readAttributes)} · refresh token ${refresh}`;
+}
+
+/** The values infra/ hands a Lambda in its environment as `SST_RESOURCE_*` (SST's own link variables, App and keys, left out). */
+function linkedValueLines(evaluation: Evaluation, inputs: Record<string, any>, indent: string): string[] {
+  return Object.entries(inputs.environment?.variables ?? {})
+    .filter(([name]) => name.startsWith("SST_RESOURCE_") && name !== "SST_RESOURCE_App")
+    .map(([name, value]) => `${indent}env ${name}=${nameOf(evaluation, String(value))}`);
+}
+
+/** A stage's per-route throttles, and whether its access log names the caller's Cognito identity. */
+function stageHardeningLines(inputs: Record<string, any>, indent: string): string[] {
+  const format = inputs.accessLogSettings?.format ?? "";
+  return [
+    ...asList(inputs.routeSettings).map(
+      (setting: any) =>
+        `${indent}${setting.routeKey}: throttling burst ${setting.throttlingBurstLimit} / rate ${setting.throttlingRateLimit}`,
+    ),
+    `${indent}access log caller: ${format.includes("$context.identity.cognitoIdentityId") ? "Cognito identity id" : "IP and user agent only"}`,
+  ];
+}
+
 /** The settings that matter for review of one resource: one header line plus detail lines. */
 interface Summary {
   summary: string;
@@ -130,24 +176,30 @@ const SUMMARIES: Record<string, (context: SummaryContext) => Summary> = {
       summary: site
         ? `build: ${site.command} in ${site.path}, uploads ${site.path}/${site.output}`
         : `${inputs.create}`,
-      details: Object.entries(inputs.environment ?? {}).map(([name, value]) => `${indent}env ${name}=${value}`),
+      details: [
+        ...Object.entries(inputs.environment ?? {}).map(([name, value]) => `${indent}env ${name}=${value}`),
+        // The Content-Security-Policy the web build writes into its page, from the build's VITE_* settings.
+        ...(site
+          ? [`${indent}page CSP (meta): ${pageContentSecurityPolicy(pageEndpoints(inputs.environment ?? {}))}`]
+          : []),
+      ],
     };
   },
   "aws:apigatewayv2/route:Route": ({ inputs }) => ({
     summary: `${inputs.routeKey} · auth ${inputs.authorizationType}`,
     details: [],
   }),
-  "aws:apigatewayv2/stage:Stage": ({ evaluation, inputs }) => {
+  "aws:apigatewayv2/stage:Stage": ({ evaluation, inputs, indent }) => {
     const throttling = inputs.defaultRouteSettings ?? {};
     const log = inputs.accessLogSettings?.destinationArn;
     return {
       summary: `${inputs.name} · throttling burst ${throttling.throttlingBurstLimit ?? "none"} / rate ${throttling.throttlingRateLimit ?? "none"} · access log ${log ? `→ ${nameOf(evaluation, log)}` : "none"}`,
-      details: [],
+      details: stageHardeningLines(inputs, indent),
     };
   },
-  "aws:lambda/function:Function": ({ inputs }) => ({
+  "aws:lambda/function:Function": ({ evaluation, inputs, indent }) => ({
     summary: `${inputs.handler} · ${inputs.runtime} ${asList(inputs.architectures).join(",")} · ${inputs.memorySize} MB · ${inputs.timeout} s`,
-    details: [],
+    details: linkedValueLines(evaluation, inputs, indent),
   }),
   "aws:iam/role:Role": ({ evaluation, resource, inputs, indent }) => {
     const managed = asList(inputs.managedPolicyArns).map(String);
@@ -155,6 +207,7 @@ const SUMMARIES: Record<string, (context: SummaryContext) => Summary> = {
       summary: `managed ${managed.map((arn) => arn.split("/").pop()).join(", ") || "none"}`,
       details: [
         ...statements(evaluation, inputs.assumeRolePolicy, `${indent}trust: `),
+        ...exclusiveInlinePolicies(inputs, indent),
         ...roleGrants(evaluation, resource, indent),
       ],
     };
@@ -208,12 +261,12 @@ const SUMMARIES: Record<string, (context: SummaryContext) => Summary> = {
         ? `SES ${email.fromEmailAddress} via ${email.sourceArn}`
         : `${email.emailSendingAccount ?? "COGNITO_DEFAULT"} (Cognito's daily quota)`;
     return {
-      summary: `usernames ${asList(inputs.usernameAttributes).join(",")} · passwords ≥${policy.minimumLength} ${classes} · deletion protection ${inputs.deletionProtection} · email ${sender}`,
+      summary: `usernames ${asList(inputs.usernameAttributes).join(",")} · passwords ≥${policy.minimumLength} ${classes} · deletion protection ${inputs.deletionProtection} · email ${sender} · ${userPoolEmailSafety(inputs)}`,
       details: [],
     };
   },
   "aws:cognito/userPoolClient:UserPoolClient": ({ inputs }) => ({
-    summary: `${asList(inputs.explicitAuthFlows).join(", ")} · secret ${inputs.generateSecret ? "yes" : "no"} · user existence errors ${inputs.preventUserExistenceErrors === "ENABLED" ? "hidden" : "revealed"}`,
+    summary: `${asList(inputs.explicitAuthFlows).join(", ")} · secret ${inputs.generateSecret ? "yes" : "no"} · user existence errors ${inputs.preventUserExistenceErrors === "ENABLED" ? "hidden" : "revealed"} · ${clientAttributes(inputs)}`,
     details: [],
   }),
   "aws:cognito/identityPool:IdentityPool": ({ evaluation, inputs }) => {
@@ -230,6 +283,32 @@ const SUMMARIES: Record<string, (context: SummaryContext) => Summary> = {
       details: [],
     };
   },
+  "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": ({ inputs, indent }) => ({
+    summary: inputs.comment ?? "",
+    details: Object.entries(responseHeaders(inputs)).map(([name, value]) => `${indent}${name}: ${value}`),
+  }),
+  "aws:cloudfront/distribution:Distribution": ({ evaluation, inputs }) => {
+    const policy = inputs.defaultCacheBehavior?.responseHeadersPolicyId;
+    return { summary: `response headers ${policy ? nameOf(evaluation, policy) : "none"}`, details: [] };
+  },
+  // A web ACL's default action and each rule: what it blocks, per what key, at what rate.
+  "aws:wafv2/webAcl:WebAcl": ({ inputs, indent }) => ({
+    summary: `${inputs.scope} · default ${Object.keys(inputs.defaultAction ?? {}).join(",")}`,
+    details: asList(inputs.rules).map((rule: any) => {
+      const rate = rule.statement?.rateBasedStatement;
+      const operations = asList(rate?.scopeDownStatement?.orStatement?.statements).map((statement: any) =>
+        String(statement.byteMatchStatement?.searchString).split(".").pop(),
+      );
+      const what = rate
+        ? `over ${rate.limit} requests per ${rate.aggregateKeyType} per ${rate.evaluationWindowSec ?? 300} s${operations.length ? ` to ${operations.join(", ")}` : ""}`
+        : "custom statement";
+      return `${indent}${rule.name}: ${Object.keys(rule.action ?? {}).join(",")} ${what}`;
+    }),
+  }),
+  "aws:wafv2/webAclAssociation:WebAclAssociation": ({ evaluation, inputs }) => ({
+    summary: `${nameOf(evaluation, inputs.webAclArn)} → ${nameOf(evaluation, inputs.resourceArn)}`,
+    details: [],
+  }),
   "aws:cognito/identityPoolRoleAttachment:IdentityPoolRoleAttachment": ({ evaluation, inputs }) => ({
     summary: Object.entries(inputs.roles ?? {})
       .map(([kind, arn]) => `${kind} → ${nameOf(evaluation, String(arn))}`)

@@ -35,13 +35,16 @@ export function identityPolicies(evaluation: Evaluation, role: PlannedResource):
   if (separatelyAttached.length) {
     throw new UnreadablePolicies(`Role ${role.name} has policy attachments this harness cannot read`);
   }
-  const inline = asList(role.inputs.inlinePolicies).map(
-    (entry: any): IdentityPolicy => ({
-      name: entry.name as string,
-      source: "inline",
-      policy: JSON.parse(entry.policy),
-    }),
-  );
+  // An empty block (`[{}]`) only makes the role's inline policies exclusive: it holds no policy.
+  const inline = asList(role.inputs.inlinePolicies)
+    .filter((entry: any) => entry.policy !== undefined)
+    .map(
+      (entry: any): IdentityPolicy => ({
+        name: entry.name as string,
+        source: "inline",
+        policy: JSON.parse(entry.policy),
+      }),
+    );
   const attached = rolePoliciesOf(evaluation, role).map(
     (rolePolicy): IdentityPolicy => ({
       name: rolePolicy.name,

@@ -68,13 +68,20 @@ const CONTENT_TYPES: Record<string, string> = {
   ".json": "application/json",
 };
 
-/** A static server for `dist` on a free loopback port (a single-page app: unknown paths get index.html). */
-async function serveApp(dist: string): Promise<{ port: number; close(): Promise<void> }> {
+/**
+ * A static server for `dist` on a free loopback port (a single-page app: unknown paths get index.html),
+ * every response carrying `siteHeaders`, as the site's CloudFront distribution adds them.
+ */
+async function serveApp(
+  dist: string,
+  siteHeaders: Record<string, string>,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer(async (request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? "/", PAGE_ORIGIN).pathname));
     const file = path === "/" || !extname(path) ? join(dist, "index.html") : join(dist, path);
     const content = await readFile(file).catch(() => undefined);
     response.writeHead(content ? 200 : 404, {
+      ...siteHeaders,
       "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
       "cache-control": "no-store",
     });
@@ -96,17 +103,22 @@ function launchChromium(port: number): Promise<Browser> {
 }
 
 /**
- * The doubles answering browsers with `cors` (infra/'s evaluated configuration, for the tests and the bench), the app built against them, and Chromium.
+ * The doubles answering browsers with `cors` (infra/'s evaluated configuration, for the tests and the
+ * bench), the app built against them and served with `siteHeaders` (the site's security headers, also
+ * read from infra/'s evaluation: Chromium then enforces the CSP a deployed page gets), and Chromium.
  * `build` makes a directory of the app for these settings, removed at `stop()`: a Vite build by default.
  */
 export async function startWebApp(
   cors: LoopbackCors,
-  build: (env: Record<string, string>) => Promise<string> = (env) => viteBuild(WEB_ROOT, env),
+  {
+    siteHeaders = {},
+    build = (env) => viteBuild(WEB_ROOT, env),
+  }: { siteHeaders?: Record<string, string>; build?: (env: Record<string, string>) => Promise<string> } = {},
 ): Promise<WebApp> {
   const loopback = await startLoopback({ cors });
   try {
     const dist = await build(viteEnv(loopback));
-    const server = await serveApp(dist);
+    const server = await serveApp(dist, siteHeaders);
     const browser = await launchChromium(server.port);
     return {
       loopback,

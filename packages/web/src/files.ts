@@ -169,7 +169,9 @@ async function signedFetch(s3: AwsClient, method: string, url: string): Promise<
 export async function downloadFile(name: string): Promise<Blob> {
   const { identityId, s3 } = await signedIdentity();
   const response = await signedFetch(s3, "GET", objectUrl(ownKey(identityId, name)));
-  if (response.ok) return response.blob();
+  // Bytes, never a document: whatever Content-Type the object was stored with (text/html, image/svg+xml…),
+  // the saved blob is application/octet-stream, so the browser downloads it and never renders it here.
+  if (response.ok) return new Blob([await response.arrayBuffer()], { type: "application/octet-stream" });
   const answer = { status: response.status, body: await response.text(), etag: null };
   // S3 answers 403, not 404, for a missing key when listing is allowed only under a prefix (this app's policy).
   if (answer.status === 404 || (answer.status === 403 && (await isMissing(s3, ownKey(identityId, name)))))

@@ -6,12 +6,16 @@ import { dirname, extname, join } from "node:path";
 import { startWebApp, viteBuild, WEB_ROOT, type WebApp } from "@iam-auth-api/loopback/web-app";
 import { afterAll, beforeAll } from "vitest";
 import { infraCors } from "@iam-auth-api/infra-harness/cors";
+import { infraSiteHeaders } from "@iam-auth-api/infra-harness/site-headers";
 
-/** One app, loopback and Chromium per test file, the doubles answering CORS as infra/ configures it; each test takes a new context from it. */
+/**
+ * One app, loopback and Chromium per test file, the doubles answering CORS and the page served with
+ * the security headers as infra/ configures them; each test takes a new context from it.
+ */
 export function useWebApp(): () => WebApp {
   let app: WebApp | undefined;
   beforeAll(async () => {
-    app = await startWebApp(await infraCors(), builtForThisFile);
+    app = await startWebApp(await infraCors(), { siteHeaders: await infraSiteHeaders(), build: builtForThisFile });
   }, 120_000);
   afterAll(async () => {
     await app?.stop();
@@ -19,9 +23,19 @@ export function useWebApp(): () => WebApp {
   return () => app!;
 }
 
-/** Stands for a build-time setting in the shared build: unique, and left whole by the minifier. */
-const PLACEHOLDER_PREFIX = "__iam_api_test_";
-const placeholder = (name: string) => `${PLACEHOLDER_PREFIX}${name}__`;
+/** A setting whose value is an address (an origin): the page's CSP names its origin, so its stand-in must be one too. */
+const isAddress = (name: string) => name === "VITE_API_URL" || name.startsWith("VITE_TEST_ENDPOINT_");
+/** What every stand-in contains, so a copy can be checked for one left unreplaced. */
+const PLACEHOLDER_MARK = /iam[-_]api[-_]placeholder/;
+/**
+ * Stands for a build-time setting in the shared build: unique, and left whole by the minifier. An
+ * address stands in as an origin (lower case, as URL parsing leaves it), so the build's CSP
+ * (client/src/site-security.ts) names it as it names the real address, and one replacement fixes both.
+ */
+const placeholder = (name: string) =>
+  isAddress(name)
+    ? `http://iam-api-placeholder-${name.toLowerCase().replaceAll("_", "-")}.test`
+    : `__iam_api_placeholder_${name}__`;
 
 /**
  * The app for this file's doubles: the shared build (below) copied with each placeholder replaced by
@@ -29,6 +43,10 @@ const placeholder = (name: string) => `${PLACEHOLDER_PREFIX}${name}__`;
  * build with these values would be, without a Vite build per file.
  */
 async function builtForThisFile(env: Record<string, string>): Promise<string> {
+  for (const [name, value] of Object.entries(env)) {
+    if (isAddress(name) && new URL(value).origin !== value)
+      throw new Error(`${name}=${value} is not an origin: the shared build's CSP names its stand-in as one`);
+  }
   const shared = await sharedBuild(Object.keys(env));
   const copy = await mkdtemp(join(tmpdir(), "iam-api-web-"));
   await cp(shared, copy, { recursive: true });
@@ -39,7 +57,7 @@ async function builtForThisFile(env: Record<string, string>): Promise<string> {
     const path = join(file.parentPath, file.name);
     let text = await readFile(path, "utf8");
     for (const [name, value] of Object.entries(env)) text = text.replaceAll(placeholder(name), value);
-    if (text.includes(PLACEHOLDER_PREFIX)) throw new Error(`${path} keeps a placeholder no setting replaced`);
+    if (PLACEHOLDER_MARK.test(text)) throw new Error(`${path} keeps a placeholder no setting replaced`);
     await writeFile(path, text);
   }
   return copy;
