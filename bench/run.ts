@@ -8,6 +8,7 @@ const { resolveHandler } = await import("@iam-auth-api/infra-harness/handlers");
 const { clientRows } = await import("./client");
 const { feedbackRows } = await import("./feedback");
 const { lambdaRows } = await import("./lambdas");
+const { localRows } = await import("./local");
 const { renderTable } = await import("./table");
 const { webRows } = await import("./web");
 
@@ -26,5 +27,6 @@ const rows = [
   ...(await clientRows(RUNS)),
   ...(await feedbackRows(RUNS)),
   ...(await webRows(RUNS)),
+  ...(await localRows(RUNS)),
 ];
 console.log(renderTable(rows));
