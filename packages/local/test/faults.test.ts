@@ -71,19 +71,23 @@ describe("faults", () => {
     const base = await freePortBase();
     const dataDir = join(REPOSITORY_ROOT, ".sst", `local-crash-${base}`);
     const stack = await startLocal(["--port", String(base), "--data-dir", dataDir, "--reset"]);
-    const children = await childrenOf(stack.process.pid!);
-    const cognitoLocal = [];
-    for (const pid of children)
-      if ((await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes("cognito-local"))
-        cognitoLocal.push(pid);
-    expect(cognitoLocal).toHaveLength(1);
-    process.kill(cognitoLocal[0], "SIGKILL");
-    expect(await stack.exited()).toBe(1);
-    expect(stack.stderr()).toBe(
-      "npm start: The user pool stopped (cognito-local exited with SIGKILL): every other local service is stopped too; run npm start again.\n",
-    );
-    for (let offset = 0; offset < 5; offset++) expect(await listening(base + offset)).toBe(false);
-    for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
-    spawnSync("rm", ["-rf", dataDir]);
+    try {
+      const children = await childrenOf(stack.process.pid!);
+      const cognitoLocal = [];
+      for (const pid of children)
+        if ((await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes("cognito-local"))
+          cognitoLocal.push(pid);
+      expect(cognitoLocal).toHaveLength(1);
+      process.kill(cognitoLocal[0], "SIGKILL");
+      expect(await stack.exited()).toBe(1);
+      expect(stack.stderr()).toBe(
+        "npm start: The user pool stopped (cognito-local exited with SIGKILL): every other local service is stopped too; run npm start again.\n",
+      );
+      for (let offset = 0; offset < 5; offset++) expect(await listening(base + offset)).toBe(false);
+      for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
+    } finally {
+      await stack.stop();
+      spawnSync("rm", ["-rf", dataDir]);
+    }
   });
 });

@@ -20,8 +20,11 @@ export interface LocalStack {
 }
 
 /** `npm start` with `args`, resolved once it prints Ready (every port listening), or rejected with its output when it exits first. */
-export function startLocal(args: string[]): Promise<LocalStack> {
-  const child = spawn(process.execPath, [START, "--no-web", ...args], { cwd: REPOSITORY_ROOT, env: process.env });
+export function startLocal(args: string[], options: { web?: boolean } = {}): Promise<LocalStack> {
+  const child = spawn(process.execPath, [START, ...(options.web ? [] : ["--no-web"]), ...args], {
+    cwd: REPOSITORY_ROOT,
+    env: process.env,
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
