@@ -1,7 +1,7 @@
 // What `npm start` does with bad input and faults: one line and exit 2, API Gateway's 500 for a
 // handler that throws, and everything stopped when a service dies.
 import { spawnSync } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
@@ -64,6 +64,30 @@ describe("faults", () => {
       );
     } finally {
       await loopback.stop();
+    }
+  });
+
+  test("a handler's source changed: rebuilt, and the next request runs the new code", async () => {
+    const dir = join(REPOSITORY_ROOT, ".sst/fixtures/hot-reload");
+    await mkdir(dir, { recursive: true });
+    const source = (answer: string) =>
+      `export const handler = async () => ({ statusCode: 200, body: ${JSON.stringify(answer)} });\n`;
+    await writeFile(join(dir, "hello.ts"), source("first"));
+    const evaluation = structuredClone(await evaluate({ stage: "dev" }));
+    evaluation.builds.find((candidate) => candidate.handler.endsWith("/public.handler"))!.handler =
+      ".sst/fixtures/hot-reload/hello.handler";
+    const logged: string[] = [];
+    const loopback = await startLoopback({ evaluation, watch: true, log: (line) => logged.push(line) });
+    try {
+      expect(await (await fetch(`${loopback.outputs.Api}/public`)).text()).toBe("first");
+      await writeFile(join(dir, "hello.ts"), source("second"));
+      for (let tries = 0; tries < 100 && !logged.some((line) => line.includes("rebuilt")); tries++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(logged).toContain("GET /public: rebuilt after a change to its sources");
+      expect(await (await fetch(`${loopback.outputs.Api}/public`)).text()).toBe("second");
+    } finally {
+      await loopback.stop();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 
