@@ -11,7 +11,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { noSuchFile, sessionExpired, storageDenied } from "@iam-auth-api/client/messages";
-import { ownFilesPrefix } from "@iam-auth-api/core/files";
+import { ownFileKey, ownFilesPrefix } from "@iam-auth-api/core/files";
 import { listOwnFiles, type FileEntry } from "@iam-auth-api/core/list-files";
 import { clientConfig, commonAwsError, errorName, unexpectedAwsError } from "./aws";
 import { TEST_ENDPOINT_ENV } from "./test-settings";
@@ -28,7 +28,7 @@ export interface FilesContext {
 }
 
 /** Signed with the identity's own credentials: its IAM policy, not this CLI, confines it to its prefix. */
-function s3Client({ region, session, env }: FilesContext): S3Client {
+export function s3Client({ region, session, env }: FilesContext): S3Client {
   const loopback = Boolean(env[TEST_ENDPOINT_ENV.s3]);
   return new S3Client({
     ...clientConfig(region, "s3", env),
@@ -38,15 +38,16 @@ function s3Client({ region, session, env }: FilesContext): S3Client {
   });
 }
 
-/** A name below the user's own prefix; the full key is `private/<identityId>/<name>`. */
+/** A name below the user's own prefix (the rule is core's `isFileName`); the full key is `private/<identityId>/<name>`. */
 export function ownKey(session: Session, name: string): string {
-  if (!name || name.startsWith("/") || name.split("/").includes("..")) {
+  const key = ownFileKey(session.identityId, name);
+  if (key === undefined) {
     throw new CliError(
       "InvalidKey",
       `"${name}" is not a file name: use a relative name such as notes.txt or docs/notes.txt.`,
     );
   }
-  return ownFilesPrefix(session.identityId) + name;
+  return key;
 }
 
 /**
@@ -113,14 +114,15 @@ async function send<T>(context: FilesContext, name: string, operation: () => Pro
   try {
     return await operation();
   } catch (error) {
-    throw await describe(context, name, error);
+    throw await s3Failure(context, name, error);
   }
 }
 
 const LIST_HINT = "`iam-api ls` lists them";
 const SIGN_IN_AGAIN = "log in again with the current outputs";
 
-async function describe(context: FilesContext, name: string, error: unknown): Promise<CliError> {
+/** An S3 failure as the CliError the user sees; a 403 on a missing key is told apart from a real denial. */
+async function s3Failure(context: FilesContext, name: string, error: unknown): Promise<CliError> {
   const code = errorName(error);
   if (code === "NoSuchKey" || code === "NotFound") return new CliError("FileNotFound", noSuchFile(name, LIST_HINT));
   if (code === "AccessDenied" || code === "Forbidden") {

@@ -4,7 +4,7 @@ import { userPoolProviderName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
 import { logInAgainWith, refusedFederatedLogin, tokenExpiresAt } from "./federation";
 import type { Logins } from "./identity-pool";
-import type { SESSION_OUTPUTS } from "./outputs";
+import type { SESSION_OUTPUTS, USER_POOL_OUTPUTS } from "./outputs";
 import { readSession, sessionFile, writeSession, type Session, type SignIn } from "./session-store";
 import type { UserPoolSettings } from "./user-pool";
 
@@ -12,13 +12,14 @@ interface AppSettings extends UserPoolSettings {
   identityPool: string;
 }
 
+/** What the user pool's calls need, from the outputs: signing up and confirming need no identity pool. */
+export function userPoolSettings(outputs: Record<(typeof USER_POOL_OUTPUTS)[number], string>): UserPoolSettings {
+  return { region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient };
+}
+
+/** What signing in and signed calls need, from the outputs: the user pool's settings and the identity pool. */
 export function appSettings(outputs: Record<(typeof SESSION_OUTPUTS)[number], string>): AppSettings {
-  return {
-    region: outputs.Region,
-    userPool: outputs.UserPool,
-    userPoolClient: outputs.UserPoolClient,
-    identityPool: outputs.IdentityPool,
-  };
+  return { ...userPoolSettings(outputs), identityPool: outputs.IdentityPool };
 }
 
 function loginsFor(settings: AppSettings, signIn: SignIn): Logins {

@@ -22,8 +22,8 @@ export interface UserPoolSettings {
   userPoolClient: string;
 }
 
-/** Public clients only: every call here is one Cognito accepts without AWS credentials, except `adminConfirmSignUp`. */
-function userPoolClient(region: string, env: NodeJS.ProcessEnv): CognitoIdentityProviderClient {
+/** Every call in this module is one Cognito accepts without AWS credentials, except `adminConfirmSignUp`; verify sends its admin calls with it too. */
+export function userPoolClient(region: string, env: NodeJS.ProcessEnv): CognitoIdentityProviderClient {
   return new CognitoIdentityProviderClient(clientConfig(region, "cognitoIdp", env));
 }
 
@@ -44,7 +44,7 @@ export async function signUp(
     );
     return { confirmed: result.UserConfirmed ?? false, codeSentTo: result.CodeDeliveryDetails?.Destination };
   } catch (error) {
-    throw describe(error, email, "SignUp", {
+    throw cognitoFailure(error, email, "SignUp", {
       UsernameExistsException: () =>
         new CliError(
           "UserExists",
@@ -70,7 +70,7 @@ export async function confirmSignUp(
       new ConfirmSignUpCommand({ ClientId: settings.userPoolClient, Username: email, ConfirmationCode: code }),
     );
   } catch (error) {
-    throw describe(error, email, "ConfirmSignUp", {
+    throw cognitoFailure(error, email, "ConfirmSignUp", {
       CodeMismatchException: () =>
         new CliError(
           "WrongCode",
@@ -96,7 +96,7 @@ export async function adminConfirmSignUp(
       new AdminConfirmSignUpCommand({ UserPoolId: settings.userPool, Username: email }),
     );
   } catch (error) {
-    throw describe(error, email, "AdminConfirmSignUp", {
+    throw cognitoFailure(error, email, "AdminConfirmSignUp", {
       CredentialsProviderError: () =>
         new CliError(
           "NoAwsCredentials",
@@ -151,7 +151,7 @@ export async function signInWithSrp(
     if (!answer.AuthenticationResult) throw unsupportedChallenge(answer.ChallengeName);
     return toSignIn(email, answer.AuthenticationResult);
   } catch (error) {
-    throw describe(error, email, "InitiateAuth", {
+    throw cognitoFailure(error, email, "InitiateAuth", {
       NotAuthorizedException: () =>
         new CliError("WrongPassword", wrongPassword(email, `sign up first with \`iam-api signup ${email}\``)),
       UserNotConfirmedException: () =>
@@ -187,7 +187,7 @@ export async function refreshSignIn(
     );
     return toSignIn(signIn.username, { RefreshToken: signIn.refreshToken, ...result.AuthenticationResult });
   } catch (error) {
-    throw describe(error, signIn.username, "InitiateAuth", {
+    throw cognitoFailure(error, signIn.username, "InitiateAuth", {
       NotAuthorizedException: () => logInAgain(signIn.username),
     });
   }
@@ -203,7 +203,7 @@ export async function revokeRefreshToken(
       new RevokeTokenCommand({ ClientId: settings.userPoolClient, Token: signIn.refreshToken }),
     );
   } catch (error) {
-    throw describe(error, signIn.username, "RevokeToken", {});
+    throw cognitoFailure(error, signIn.username, "RevokeToken", {});
   }
 }
 
@@ -236,7 +236,8 @@ function unsupportedChallenge(name: string | undefined): CliError {
   );
 }
 
-function describe(
+/** A user-pool failure as the CliError the user sees: the operation's own cases first, then the common ones. */
+function cognitoFailure(
   error: unknown,
   email: string,
   operation: string,

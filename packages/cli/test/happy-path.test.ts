@@ -7,9 +7,28 @@ import { useWorkspace } from "./fixture";
 const EMAIL = "me@example.com";
 const PASSWORD = "Passw0rd!";
 
-let identityId: string;
-
 const fixture = useWorkspace();
+
+/** Whether EMAIL has an account in this file's user pool, confirmed. */
+let signedUp = false;
+/** The identity of EMAIL's current login in this file's workspace, once one happened. */
+let loggedIn: Promise<string> | undefined;
+
+/**
+ * The set-up every test after the journey builds on: EMAIL signed up, confirmed and logged in, with
+ * its identity id. The journey's own login counts; run alone, a test makes one here (confirmed with
+ * --admin, as the deployer would), so any single test passes with `-t`.
+ */
+function logIn(): Promise<string> {
+  loggedIn ??= (async () => {
+    if (!signedUp) await fixture.signUpConfirmed(EMAIL, `${PASSWORD}\n`);
+    signedUp = true;
+    const login = await fixture.workspace.run(["login", EMAIL, "--json"], { input: `${PASSWORD}\n` });
+    expect(login.code, login.stderr).toBe(0);
+    return JSON.parse(login.stdout).identityId as string;
+  })();
+  return loggedIn;
+}
 
 const { sessionPath, readSession: readCache } = fixture;
 
@@ -40,10 +59,12 @@ describe("the tutorial's journey, as a subprocess", () => {
       code: 0,
       stdout: `Confirmed ${EMAIL}. Log in with: iam-api login ${EMAIL}\n`,
     });
+    signedUp = true;
 
     const login = await fixture.workspace.run(["login", EMAIL, "--json"], { input: `${PASSWORD}\n` });
     expect(login.code).toBe(0);
-    ({ identityId } = JSON.parse(login.stdout));
+    const { identityId } = JSON.parse(login.stdout);
+    loggedIn = Promise.resolve(identityId);
     expect(identityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
 
     const whoami = await fixture.workspace.run(["whoami"]);
@@ -57,7 +78,8 @@ describe("the tutorial's journey, as a subprocess", () => {
     });
   });
 
-  test("the password went to Cognito only in SignUp: login proved it with SRP", () => {
+  test("the password went to Cognito only in SignUp: login proved it with SRP", async () => {
+    await logIn();
     const carriers = fixture.loopback.requests
       .filter((request) => request.body.includes(PASSWORD))
       .map((request) => request.operation);
@@ -71,6 +93,7 @@ describe("the tutorial's journey, as a subprocess", () => {
   });
 
   test("upload, ls, download and rm stay under private/<identityId>/", async () => {
+    const identityId = await logIn();
     const source = join(fixture.workspace.root, "notes.txt");
     await writeFile(source, "my private notes\n");
     const upload = await fixture.workspace.run(["upload", source, "docs/notes.txt", "--json"]);
@@ -112,6 +135,7 @@ describe("the tutorial's journey, as a subprocess", () => {
   });
 
   test("call prints the status and body; --json wraps them", async () => {
+    const identityId = await logIn();
     const result = await fixture.workspace.run(["call", "get", "/files", "--json"]);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
@@ -153,12 +177,14 @@ describe("the tutorial's journey, as a subprocess", () => {
 
 describe("the credential cache", () => {
   test("a call with a warm cache makes exactly one request", async () => {
+    await logIn();
     expect(await requestsDuring(() => fixture.workspace.run(["call", "GET", "/private"]))).toEqual([
       "api GET /private",
     ]);
   });
 
   test("credentials about to expire are renewed with the cached id token", async () => {
+    await logIn();
     fixture.loopback.credentialLifetimeMs = 60_000;
     const cache = await readCache();
     await writeFile(
@@ -173,6 +199,7 @@ describe("the credential cache", () => {
   });
 
   test("expired tokens are refreshed with the refresh token first", async () => {
+    await logIn();
     await expireSession();
     const requests = await requestsDuring(async () => expect((await fixture.workspace.run(["whoami"])).code).toBe(0));
     expect(requests).toEqual([
@@ -185,6 +212,7 @@ describe("the credential cache", () => {
   });
 
   test("the cache file is the user's alone, and the only place credentials are written", async () => {
+    await logIn();
     expect((await stat(sessionPath())).mode & 0o777).toBe(0o600);
     expect((await stat(fixture.workspace.cacheDir)).mode & 0o777).toBe(0o700);
     const { credentials, signIn } = await readCache();
@@ -201,11 +229,13 @@ describe("the credential cache", () => {
   });
 
   test("a revoked refresh token asks the user to log in again", async () => {
+    await logIn();
     const cache = await readCache();
     await fixture.loopback.cognitoLocal("RevokeToken", {
       ClientId: fixture.loopback.outputs.UserPoolClient,
       Token: cache.signIn.refreshToken,
     });
+    loggedIn = undefined; // The cached login is no longer usable: a later set-up logs in again.
     await expireSession();
     expect(await fixture.workspace.run(["whoami"])).toEqual({
       code: 1,
@@ -215,12 +245,13 @@ describe("the credential cache", () => {
   });
 
   test("logout revokes the refresh token and deletes the cache file", async () => {
-    expect((await fixture.workspace.run(["login", EMAIL], { input: `${PASSWORD}\n` })).code).toBe(0);
+    await logIn();
     const { signIn } = await readCache();
     const requests = await requestsDuring(async () =>
       expect((await fixture.workspace.run(["logout", "--json"])).stdout).toBe('{"loggedOut":true,"revoked":true}\n'),
     );
     expect(requests).toEqual(["cognitoIdp RevokeToken"]);
+    loggedIn = undefined;
     await expect(stat(sessionPath())).rejects.toThrow(/ENOENT/);
     await expect(
       fixture.loopback.cognitoLocal("InitiateAuth", {

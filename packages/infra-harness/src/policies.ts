@@ -8,32 +8,57 @@ export interface PolicyDocument {
   Statement: Record<string, any>[];
 }
 
-/** Every identity policy the role would carry: inline, managed, and separate RolePolicy resources. */
-export function identityPolicies(
-  evaluation: Evaluation,
-  role: PlannedResource,
-): { name: string; policy: PolicyDocument }[] {
-  const inline = asList(role.inputs.inlinePolicies).map((entry: any) => ({
-    name: entry.name as string,
-    policy: JSON.parse(entry.policy),
-  }));
-  const managed = asList(role.inputs.managedPolicyArns).map((arn: any) => {
-    if (!AWS_MANAGED_POLICIES[arn])
-      throw new Error(
-        `Unknown managed policy ${arn} on role ${role.name}: add its document to packages/infra-harness/src/managed-policies.ts`,
-      );
-    return { name: arn as string, policy: AWS_MANAGED_POLICIES[arn] };
-  });
-  const attached = rolePoliciesOf(evaluation, role).map((rolePolicy) => ({
-    name: rolePolicy.name,
-    policy: JSON.parse(rolePolicy.inputs.policy),
-  }));
+/** One identity policy a role carries, and where it comes from. */
+export interface IdentityPolicy {
+  /** The inline policy's name, the RolePolicy resource's name, or the managed policy's ARN. */
+  name: string;
+  source: "inline" | "role policy" | "managed";
+  policy: PolicyDocument;
+}
+
+/**
+ * A role whose permissions cannot be read offline: an AWS managed policy whose document is not in
+ * managed-policies.ts, or a policy attachment. Every reader refuses to judge such a role rather than
+ * judge it on permissions nobody here has read: the simulator fails, each rule that reads the role's
+ * policies reports it as a finding, and the plan prints the message under the role.
+ */
+export class UnreadablePolicies extends Error {}
+
+/** Every identity policy the role would carry: inline, separate RolePolicy resources, and managed. */
+export function identityPolicies(evaluation: Evaluation, role: PlannedResource): IdentityPolicy[] {
   const separatelyAttached = referencing(
     evaluation,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "role",
     role.outputs.name,
   );
-  if (separatelyAttached.length) throw new Error(`Role ${role.name} has policy attachments this harness cannot read`);
-  return [...inline, ...managed, ...attached];
+  if (separatelyAttached.length) {
+    throw new UnreadablePolicies(`Role ${role.name} has policy attachments this harness cannot read`);
+  }
+  const inline = asList(role.inputs.inlinePolicies).map(
+    (entry: any): IdentityPolicy => ({
+      name: entry.name as string,
+      source: "inline",
+      policy: JSON.parse(entry.policy),
+    }),
+  );
+  const attached = rolePoliciesOf(evaluation, role).map(
+    (rolePolicy): IdentityPolicy => ({
+      name: rolePolicy.name,
+      source: "role policy",
+      policy: JSON.parse(rolePolicy.inputs.policy),
+    }),
+  );
+  const managed = asList(role.inputs.managedPolicyArns)
+    .map(String)
+    .map((arn): IdentityPolicy => {
+      const policy = AWS_MANAGED_POLICIES[arn];
+      if (!policy) {
+        throw new UnreadablePolicies(
+          `Unknown managed policy ${arn} on role ${role.name}: add its document to packages/infra-harness/src/managed-policies.ts`,
+        );
+      }
+      return { name: arn, source: "managed", policy };
+    });
+  return [...inline, ...attached, ...managed];
 }

@@ -5,9 +5,9 @@ import { asList, type Evaluation, type PlannedResource, resourceKey } from "./ev
 import { logGroupOf, ofType, referencedBy, referencing } from "./graph";
 import { AWS_MANAGED_POLICIES, isAwsManaged } from "./managed-policies";
 import { ACCOUNT_ID, REGION } from "./mocks";
-import { identityPolicies, type PolicyDocument } from "./policies";
+import { identityPolicies, type PolicyDocument, UnreadablePolicies } from "./policies";
 
-interface Finding {
+export interface Finding {
   rule: string;
   resource: string;
   message: string;
@@ -37,20 +37,26 @@ const judge = (rules: Rule[], evaluation: Evaluation): Finding[] =>
 /**
  * Every identity or resource policy document in the graph, with the resource that carries it and
  * where it comes from: inline, a RolePolicy, a Policy, a bucket policy, or an AWS managed policy a
- * role carries (its published document, from managed-policies.ts; unknown ones are left to
- * `no-aws-managed-policies`).
+ * role carries (its published document, read by `identityPolicies`). A role whose policies cannot be
+ * read offline (an unknown managed policy) is `unreadable`: the rules that read documents report it.
  */
-function policyDocuments(
-  evaluation: Evaluation,
-): { resource: PlannedResource; source: string; policy: PolicyDocument }[] {
+function policyDocuments(evaluation: Evaluation): {
+  documents: { resource: PlannedResource; source: string; policy: PolicyDocument }[];
+  unreadable: Problem[];
+} {
   const documents = [];
+  const unreadable: Problem[] = [];
   for (const resource of evaluation.resources) {
-    const texts: string[] = [];
     if (resource.type === "aws:iam/role:Role") {
-      texts.push(...asList(resource.inputs.inlinePolicies).map((entry: any) => entry.policy));
-      for (const arn of asList(resource.inputs.managedPolicyArns).map(String)) {
-        const managed = AWS_MANAGED_POLICIES[arn];
-        if (managed) documents.push({ resource, source: ` (managed ${arn.split("/").pop()})`, policy: managed });
+      try {
+        // A RolePolicy is read below as the resource it is, so a finding names it.
+        for (const { source, name, policy } of identityPolicies(evaluation, resource)) {
+          if (source === "inline") documents.push({ resource, source: "", policy });
+          if (source === "managed") documents.push({ resource, source: ` (managed ${name.split("/").pop()})`, policy });
+        }
+      } catch (error) {
+        if (!(error instanceof UnreadablePolicies)) throw error;
+        unreadable.push({ resource, message: `cannot be judged: ${error.message}` });
       }
     }
     if (
@@ -58,34 +64,42 @@ function policyDocuments(
         resource.type,
       )
     ) {
-      texts.push(resource.inputs.policy);
+      documents.push({ resource, source: "", policy: JSON.parse(resource.inputs.policy) });
     }
-    for (const text of texts) documents.push({ resource, source: "", policy: JSON.parse(text) });
   }
-  return documents;
+  return { documents, unreadable };
 }
 
-const allowStatements = (evaluation: Evaluation) =>
-  policyDocuments(evaluation).flatMap(({ resource, source, policy }) =>
+/** Every Allow statement in the graph's documents, and the roles whose documents cannot be read. */
+function allowStatements(evaluation: Evaluation) {
+  const { documents, unreadable } = policyDocuments(evaluation);
+  const statements = documents.flatMap(({ resource, source, policy }) =>
     asList(policy.Statement)
       .filter((statement: any) => statement.Effect === "Allow")
       .map((statement: any) => ({ resource, source, statement: statement as Record<string, any> })),
   );
+  return { statements, unreadable };
+}
 
 const noWildcardActions: Rule = {
   id: "no-wildcard-actions",
   follows: "AwsSolutions-IAM5",
   description:
     "No policy, managed ones included, allows a wildcard action (`*`, `s3:*`, `s3:Get*`): every grant names what it allows.",
-  check: (evaluation) =>
-    allowStatements(evaluation).flatMap(({ resource, source, statement }) =>
-      [...asList(statement.Action), ...asList(statement.NotAction).map(() => "NotAction")]
-        .filter((action) => String(action).includes("*") || action === "NotAction")
-        .map((action) => ({
-          resource,
-          message: `allows ${action}${source}`,
-        })),
-    ),
+  check: (evaluation) => {
+    const { statements, unreadable } = allowStatements(evaluation);
+    return [
+      ...unreadable,
+      ...statements.flatMap(({ resource, source, statement }) =>
+        [...asList(statement.Action), ...asList(statement.NotAction).map(() => "NotAction")]
+          .filter((action) => String(action).includes("*") || action === "NotAction")
+          .map((action) => ({
+            resource,
+            message: `allows ${action}${source}`,
+          })),
+      ),
+    ];
+  },
 };
 
 /** `*`, or an ARN whose resource part is `*`: every resource of a service (`arn:aws:logs:*:*:*`, `arn:aws:s3:::*`). */
@@ -97,13 +111,20 @@ const noWildcardResources: Rule = {
   follows: "AwsSolutions-IAM5",
   description:
     "No policy, managed ones included, allows anything on every resource of a service (`*`, `arn:aws:logs:*:*:*`, `arn:aws:s3:::*`, or NotResource).",
-  check: (evaluation) =>
-    allowStatements(evaluation)
-      .filter(({ statement }) => asList(statement.Resource).some(everyResource) || statement.NotResource !== undefined)
-      .map(({ resource, source, statement }) => ({
-        resource,
-        message: `allows ${asList(statement.Action ?? statement.NotAction).join(", ")} on ${statement.NotResource ? "all but " : ""}${asList(statement.Resource ?? statement.NotResource).join(", ")}${source}`,
-      })),
+  check: (evaluation) => {
+    const { statements, unreadable } = allowStatements(evaluation);
+    return [
+      ...unreadable,
+      ...statements
+        .filter(
+          ({ statement }) => asList(statement.Resource).some(everyResource) || statement.NotResource !== undefined,
+        )
+        .map(({ resource, source, statement }) => ({
+          resource,
+          message: `allows ${asList(statement.Action ?? statement.NotAction).join(", ")} on ${statement.NotResource ? "all but " : ""}${asList(statement.Resource ?? statement.NotResource).join(", ")}${source}`,
+        })),
+    ];
+  },
 };
 
 const noAwsManagedPolicies: Rule = {
@@ -163,7 +184,8 @@ const lambdaLogsOwnGroup: Rule = {
           ({ policy }) => asList(policy.Statement) as Record<string, any>[],
         );
       } catch (error) {
-        return [finding(`cannot be judged: ${(error as Error).message}`)];
+        if (!(error instanceof UnreadablePolicies)) throw error;
+        return [finding(`cannot be judged: ${error.message}`)];
       }
       const logGrants = statements.filter(
         (statement) =>
@@ -332,7 +354,7 @@ const MAX_MULTIPART_DAYS = 7;
 /** Buckets some role of the app may put objects into: the ones its users fill, not deploy-only assets. */
 const writableBuckets = (evaluation: Evaluation) =>
   bucketsOf(evaluation).filter((bucket) =>
-    allowStatements(evaluation).some(
+    allowStatements(evaluation).statements.some(
       ({ resource, statement }) =>
         ["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy"].includes(resource.type) &&
         asList(statement.Action).some((action) => matches(action, "s3:PutObject")) &&

@@ -111,13 +111,7 @@ export async function startUserPool(plumbing: Plumbing, options: UserPoolOptions
       cognitoLocalUrl: cognitoLocal.url,
       callCognitoLocal: cognitoLocal.call,
       codeFor: (email) => state.codes[email],
-      revokeSessions: async (email) => {
-        for (const [refreshToken, session] of Object.entries(state.sessions)) {
-          // A token the user already revoked by signing out is refused again: nothing left to do for it.
-          if (session.email === email)
-            await cognitoLocal.call("RevokeToken", { ClientId: state.clientId, Token: refreshToken }).catch(() => {});
-        }
-      },
+      revokeSessions: (email) => revokeSessions(state, email),
       stillSignedIn: async (email, originJti) => {
         if (!(await userStatus(state, email))) return false;
         const session = Object.entries(state.sessions).find(([, candidate]) => candidate.originJti === originJti);
@@ -213,6 +207,8 @@ const OPERATIONS: Record<string, Operation> = {
   // token rotation (this app's client has none) it answers as REFRESH_TOKEN_AUTH does: no new refresh token.
   GetTokensFromRefreshToken: (state, input, _raw, response) =>
     refreshTokens(state, input.RefreshToken, false, response),
+  AdminSetUserPassword: adminSetUserPassword,
+  AdminUserGlobalSignOut: adminUserGlobalSignOut,
 };
 
 async function serveOperation(
@@ -226,7 +222,7 @@ async function serveOperation(
   if (input.ClientId !== undefined && input.ClientId !== state.clientId) {
     return awsError(response, "ResourceNotFoundException", `User pool client ${input.ClientId} does not exist.`);
   }
-  if (operation === "SignUp" || operation === "ConfirmForgotPassword") {
+  if (operation === "SignUp" || operation === "ConfirmForgotPassword" || operation === "AdminSetUserPassword") {
     const failed = passwordPolicyViolation(state.config.passwordPolicy, input.Password);
     if (failed)
       return awsError(response, "InvalidPasswordException", `Password did not conform with policy: ${failed}`);
@@ -300,6 +296,49 @@ async function emailCodeAgain(state: UserPoolState, input: Input, response: Serv
   json(response, 200, {
     CodeDeliveryDetails: { AttributeName: "email", DeliveryMedium: "EMAIL", Destination: maskEmail(input.Username) },
   });
+}
+
+/** As AdminUserGlobalSignOut: every refresh token issued to this user stops working. */
+async function revokeSessions(state: UserPoolState, email: string): Promise<void> {
+  for (const [refreshToken, session] of Object.entries(state.sessions)) {
+    // A token the user already revoked by signing out is refused again: nothing left to do for it.
+    if (session.email === email)
+      await state.cognitoLocal.call("RevokeToken", { ClientId: state.clientId, Token: refreshToken }).catch(() => {});
+  }
+}
+
+/** cognito-local sets the password; an admin-set password signs in with SRP too, as on Cognito: its verifier replaces any other. */
+async function adminSetUserPassword(
+  state: UserPoolState,
+  input: Input,
+  raw: { request: IncomingMessage; body: Buffer },
+  response: ServerResponse,
+): Promise<void> {
+  const answer = await relay(state.cognitoLocal.url, raw.request, raw.body);
+  if (answer.status === 200) {
+    const user = (await state.cognitoLocal.call("AdminGetUser", {
+      UserPoolId: state.userPool,
+      Username: input.Username,
+    })) as {
+      UserAttributes: Array<{ Name: string; Value: string }>;
+    };
+    const sub = user.UserAttributes.find((attribute) => attribute.Name === "sub")!.Value;
+    state.verifiers[input.Username] = {
+      ...createVerifier(state.userPool, sub, input.Password),
+      password: input.Password,
+    };
+    await state.save();
+  }
+  response.writeHead(answer.status, answer.headers);
+  response.end(answer.body);
+}
+
+/** AdminUserGlobalSignOut, which cognito-local lacks: the user's sign-ins are revoked (what serverSideTokenCheck then asks about). */
+async function adminUserGlobalSignOut(state: UserPoolState, input: Input, _raw: unknown, response: ServerResponse) {
+  if (!(await userStatus(state, input.Username)))
+    return awsError(response, "UserNotFoundException", "User does not exist.");
+  await revokeSessions(state, input.Username);
+  json(response, 200, {});
 }
 
 /** ConfirmSignUp and ConfirmForgotPassword: the emailed code, then cognito-local's admin call. */

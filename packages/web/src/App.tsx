@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { currentEmail } from "./auth";
 import { Alert } from "./Field";
-import { describe } from "./problem";
+import { alertText } from "./problem";
 import { SignedIn } from "./SignedIn";
 import { SignedOut } from "./SignedOut";
 
@@ -14,7 +14,7 @@ export function App() {
     // The session Amplify stored survives a reload; an unusable one is forgotten with an alert.
     currentEmail().then(
       (email) => setPhase(email ? { name: "signedIn", email } : { name: "signedOut" }),
-      (error) => setPhase({ name: "signedOut", error: describe(error) }),
+      (error) => setPhase({ name: "signedOut", error: alertText(error) }),
     );
   }, []);
 

@@ -4,6 +4,7 @@ import { listFiles } from "./api";
 import { Field, Status } from "./Field";
 import { deleteFile, downloadFile, uploadFile } from "./files";
 import { Problem } from "./problem";
+import { type Task, useTask } from "./task";
 
 const UNITS = ["bytes", "KB", "MB", "GB", "TB"];
 
@@ -27,13 +28,14 @@ interface Upload {
   total: number;
 }
 
-/** Your files: upload with progress, the list page by page, download and delete. Failures go to `report`. */
-export function Files({ report, clearError }: { report: (error: unknown) => void; clearError: () => void }) {
+/** Your files: upload with progress, the list page by page, download and delete. Failures go to `reportTo`'s alert. */
+export function Files({ reportTo }: { reportTo: Pick<Task, "setError" | "fail"> }) {
   const [files, setFiles] = useState<FileEntry[]>();
   const [cursor, setCursor] = useState<string>();
   const [upload, setUpload] = useState<Upload>();
   const [notice, setNotice] = useState<string>();
   const fileInput = useRef<HTMLInputElement>(null);
+  const { run, fail } = useTask({ reportTo });
 
   const loadFirstPage = useCallback(async () => {
     const page = await listFiles();
@@ -42,17 +44,13 @@ export function Files({ report, clearError }: { report: (error: unknown) => void
   }, []);
 
   useEffect(() => {
-    loadFirstPage().catch(report);
-  }, [loadFirstPage, report]);
+    loadFirstPage().catch(fail);
+  }, [loadFirstPage, fail]);
 
-  const act = (task: () => Promise<void>) => async () => {
-    clearError();
+  /** A button's action: the last notice goes, the action runs as a task. */
+  const act = (action: () => Promise<void>) => () => {
     setNotice(undefined);
-    try {
-      await task();
-    } catch (error) {
-      report(error);
-    }
+    return run(action);
   };
 
   const onUpload = (event: FormEvent<HTMLFormElement>) => {

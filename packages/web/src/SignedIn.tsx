@@ -1,34 +1,26 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { getPrivate, type PrivateAnswer } from "./api";
 import { forgetSession, signOutAndForget } from "./auth";
-import { forgetSigners, signedIdentity } from "./credentials";
+import { signedIdentity } from "./credentials";
 import { Alert } from "./Field";
 import { Files } from "./Files";
-import { describe, SessionExpired } from "./problem";
+import { useTask } from "./task";
 
 /** Who you are to AWS, what the API says to a signed call, and your files. */
 export function SignedIn({ email, onSignedOut }: { email: string; onSignedOut: (error?: string) => void }) {
   const [identityId, setIdentityId] = useState<string>();
   const [answer, setAnswer] = useState<PrivateAnswer>();
-  const [error, setError] = useState<string>();
-  const [signingOut, setSigningOut] = useState(false);
+  // A sign-in that is gone, from any call on this page: forget it and go back to signing in, saying why.
+  const task = useTask({
+    onSessionExpired: (failure) => {
+      forgetSession().then(() => onSignedOut(failure.message));
+    },
+  });
+  const { fail } = task;
   const heading = useRef<HTMLHeadingElement>(null);
 
   // The form that had focus is gone: a screen reader hears where it now is.
   useEffect(() => heading.current?.focus(), []);
-
-  const report = useCallback(
-    (failure: unknown) => {
-      if (failure instanceof SessionExpired) {
-        forgetSigners();
-        forgetSession().then(() => onSignedOut(failure.message));
-        return;
-      }
-      setError(describe(failure));
-    },
-    [onSignedOut],
-  );
-  const clearError = useCallback(() => setError(undefined), []);
 
   useEffect(() => {
     let current = true;
@@ -40,23 +32,17 @@ export function SignedIn({ email, onSignedOut }: { email: string; onSignedOut: (
         const privateAnswer = await getPrivate();
         if (current) setAnswer(privateAnswer);
       })
-      .catch((failure) => current && report(failure));
+      .catch((failure) => current && fail(failure));
     return () => {
       current = false;
     };
-  }, [report]);
+  }, [fail]);
 
-  async function signOut() {
-    setSigningOut(true);
-    try {
+  const signOut = () =>
+    task.run(async () => {
       await signOutAndForget();
-      forgetSigners();
       onSignedOut();
-    } catch (failure) {
-      setError(describe(failure));
-      setSigningOut(false);
-    }
-  }
+    });
 
   return (
     <>
@@ -65,11 +51,11 @@ export function SignedIn({ email, onSignedOut }: { email: string; onSignedOut: (
           <h2 ref={heading} tabIndex={-1}>
             Signed in
           </h2>
-          <button type="button" onClick={signOut} disabled={signingOut}>
+          <button type="button" onClick={signOut} disabled={task.busy}>
             Sign out
           </button>
         </div>
-        <Alert message={error} />
+        <Alert message={task.error} />
         <dl>
           <dt>Email</dt>
           <dd>{email}</dd>
@@ -82,7 +68,7 @@ export function SignedIn({ email, onSignedOut }: { email: string; onSignedOut: (
         </dl>
       </section>
       {/* After the first signed call: if the API refuses it, one alert says why, not one per call. */}
-      {answer && <Files report={report} clearError={clearError} />}
+      {answer && <Files reportTo={task} />}
     </>
   );
 }

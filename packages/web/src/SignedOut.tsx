@@ -30,7 +30,7 @@ export function SignedOut({
   const [code, setCode] = useState("");
   const [newPassword, setNewPassword] = useState("");
   const [notice, setNotice] = useState<string>();
-  const { busy, error, setError, run } = useTask(initialError);
+  const { busy, error, setError, run } = useTask({ error: initialError });
   const emailInput = useRef<HTMLInputElement>(null);
 
   const act = (task: () => Promise<void>) => {

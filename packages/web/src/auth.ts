@@ -18,7 +18,7 @@ import {
   signUp,
 } from "aws-amplify/auth";
 import { Hub } from "aws-amplify/utils";
-import { authSession } from "./credentials";
+import { authSession, forgetSigners } from "./credentials";
 import { errorName, Problem, SessionExpired, SIGN_IN_AGAIN } from "./problem";
 import { settings } from "./settings";
 
@@ -167,12 +167,20 @@ export async function currentEmail(): Promise<string | undefined> {
   }
 }
 
-/** Revokes the refresh token at Cognito, then forgets the tokens and the AWS credentials. */
+/**
+ * Revokes the refresh token at Cognito, then forgets the tokens and the AWS credentials: Amplify's
+ * copies and the signers holding them. If revoking fails, the session stays usable for a retry.
+ */
 export async function signOutAndForget(): Promise<void> {
   await signOut();
+  forgetSigners();
 }
 
-/** Forgets a session that can no longer be used; revoking may fail when it has already been revoked. */
+/**
+ * Forgets a session that can no longer be used, tokens and AWS credentials alike; revoking may fail
+ * when it has already been revoked.
+ */
 export async function forgetSession(): Promise<void> {
   await signOut().catch(() => undefined);
+  forgetSigners();
 }

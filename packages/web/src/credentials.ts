@@ -65,7 +65,7 @@ export async function authSession() {
   }
 }
 
-/** Drops the signers with the credentials they hold; Amplify's `signOut` forgets its own copy. */
+/** Drops the signers with the credentials they hold; the sign-outs in auth.ts call it after Amplify's `signOut`. */
 export function forgetSigners(): void {
   signers = undefined;
 }

@@ -1,7 +1,6 @@
 import { noSuchFile, storageDenied } from "@iam-auth-api/client/messages";
-import { ownFilesPrefix } from "@iam-auth-api/core/files";
+import { ownFileKey } from "@iam-auth-api/core/files";
 import type { AwsClient } from "aws4fetch";
-import { listFiles } from "./api";
 import { signedIdentity } from "./credentials";
 import { Problem, SIGN_IN_AGAIN } from "./problem";
 import { settings } from "./settings";
@@ -38,12 +37,18 @@ function objectUrl(key: string, query = ""): string {
   return `https://${settings.bucket}.s3.${settings.region}.amazonaws.com/${path}`;
 }
 
-/** A name below your own prefix, as the CLI accepts it: relative, no `..`. */
+/** The bucket itself, for a listing; `query` starts with `?`. Test only: path-style on the loopback endpoint, as objectUrl. */
+function bucketUrl(query: string): string {
+  const testEndpoint = import.meta.env.VITE_TEST_ENDPOINT_S3;
+  if (testEndpoint) return `${testEndpoint.replace(/\/+$/, "")}/${settings.bucket}${query}`;
+  return `https://${settings.bucket}.s3.${settings.region}.amazonaws.com/${query}`;
+}
+
+/** A name below your own prefix, by the rule the CLI applies too (core's `isFileName`). */
 function ownKey(identityId: string, name: string): string {
-  if (!name || name.startsWith("/") || name.split("/").includes("..")) {
-    throw new Problem(`"${name}" is not a file name: rename the file, then upload it again.`);
-  }
-  return ownFilesPrefix(identityId) + name;
+  const key = ownFileKey(identityId, name);
+  if (key === undefined) throw new Problem(`"${name}" is not a file name: rename the file, then upload it again.`);
+  return key;
 }
 
 interface S3Answer {
@@ -167,20 +172,27 @@ export async function downloadFile(name: string): Promise<Blob> {
   if (response.ok) return response.blob();
   const answer = { status: response.status, body: await response.text(), etag: null };
   // S3 answers 403, not 404, for a missing key when listing is allowed only under a prefix (this app's policy).
-  if (answer.status === 404 || (answer.status === 403 && !(await isListed(name))))
+  if (answer.status === 404 || (answer.status === 403 && (await isMissing(s3, ownKey(identityId, name)))))
     throw new Problem(noSuchFile(name, "the list shows the files you have"));
   throw s3Problem(answer);
 }
 
-async function isListed(name: string): Promise<boolean> {
-  let cursor: string | undefined;
-  do {
-    const page = await listFiles(cursor);
-    if (page.files.some((file) => file.name === name)) return true;
-    cursor = page.nextCursor;
-  } while (cursor);
-  return false;
+/**
+ * True when a listing of exactly `key`, which the policy's s3:prefix condition allows, shows no such
+ * object (one request, as the CLI asks); false when that listing is refused too or fails.
+ */
+async function isMissing(s3: AwsClient, key: string): Promise<boolean> {
+  const listing = bucketUrl(`?list-type=2&max-keys=1&prefix=${encodeURIComponent(key)}`);
+  const response = await signedFetch(s3, "GET", listing).catch(() => undefined);
+  if (!response?.ok) return false;
+  const keys = [...(await response.text()).matchAll(/<Key>([^<]*)<\/Key>/g)].map(([, listed]) => unescapeXml(listed));
+  return !keys.includes(key);
 }
+
+/** The five entities S3 escapes in its XML answers. */
+const unescapeXml = (text: string) =>
+  text.replace(/&(lt|gt|quot|apos|amp);/g, (_, entity: string) => XML_ENTITIES[entity]);
+const XML_ENTITIES: Record<string, string> = { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" };
 
 export async function deleteFile(name: string): Promise<void> {
   const { identityId, s3 } = await signedIdentity();

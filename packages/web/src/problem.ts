@@ -15,8 +15,8 @@ export function errorName(error: unknown): string {
   return (error as { name?: string })?.name ?? "";
 }
 
-/** Any error as the one sentence the page shows. */
-export function describe(error: unknown): string {
+/** Any error as the one sentence the page's alert shows. */
+export function alertText(error: unknown): string {
   if (error instanceof Problem) return error.message;
   const message = (error as Error)?.message ?? String(error);
   return `Something went wrong (${errorName(error) || "error"}: ${message.split("\n")[0]}): reload the page and try again.`;

@@ -3,7 +3,9 @@ import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { AwsClient } from "aws4fetch";
 import { afterEach, describe, expect, test } from "vitest";
 import { useWebApp } from "./fixture";
+import { noSuchFile } from "@iam-auth-api/client/messages";
 import {
+  alertText,
   button,
   captureSecrets,
   confirmedUser,
@@ -107,14 +109,55 @@ describe("the whole flow in Chromium", () => {
       retries: 0,
     });
     const key = `${ownFilesPrefix(firstId)}diary.txt`;
-    const theirs = await s3.fetch(`${loopback.endpoints.s3}/${loopback.outputs.Bucket}/${key}`);
+    // Each segment encoded as SigV4 canonicalises it: a 403 must be the policy's, not a bad signature's.
+    const path = key.split("/").map(encodeURIComponent).join("/");
+    const theirs = await s3.fetch(`${loopback.endpoints.s3}/${loopback.outputs.Bucket}/${path}`);
     expect(theirs.status).toBe(403);
+    expect(await theirs.text()).toContain("<Message>Access Denied</Message>");
     const listing = await s3.fetch(
       `${loopback.endpoints.s3}/${loopback.outputs.Bucket}?list-type=2&prefix=${encodeURIComponent(ownFilesPrefix(firstId))}`,
     );
     expect(listing.status).toBe(403);
     await first.close();
     await second.close();
+  });
+
+  test("a file gone since the list was shown: Download says so, after one prefix-conditioned listing", {
+    timeout: 40_000,
+  }, async () => {
+    const { loopback } = app();
+    const context = await app().newContext();
+    const page = await openApp(context);
+    const secrets = captureSecrets(page, loopback);
+    await confirmedUser(loopback, "gone@example.com");
+    const identityId = await signIn(page, "gone@example.com");
+    await upload(page, "gone.txt", "soon gone");
+    // Deleted elsewhere (another tab, the CLI) with the same user's credentials: the list still shows it.
+    const { accessKeyId, secretAccessKey, sessionToken } = secrets.credentials.at(-1)!;
+    const s3 = new AwsClient({
+      accessKeyId,
+      secretAccessKey,
+      sessionToken,
+      service: "s3",
+      region: loopback.outputs.Region,
+    });
+    const key = `${ownFilesPrefix(identityId)}gone.txt`;
+    const path = key.split("/").map(encodeURIComponent).join("/");
+    const deleted = await s3.fetch(`${loopback.endpoints.s3}/${loopback.outputs.Bucket}/${path}`, { method: "DELETE" });
+    expect(deleted.status, await deleted.text()).toBe(204);
+
+    const before = loopback.requests.length;
+    await button(page, "Download gone.txt").click();
+    expect(await alertText(page)).toBe(noSuchFile("gone.txt", "the list shows the files you have"));
+    const asked = loopback.requests.slice(before).map((request) => `${request.service} ${request.operation}`);
+    expect(asked.filter((request) => request.startsWith("s3 GET") && request.includes("list-type=2"))).toEqual([
+      `s3 GET /${loopback.outputs.Bucket}?list-type=2&max-keys=1&prefix=${encodeURIComponent(key)}`,
+    ]);
+    expect(
+      asked.filter((request) => request.includes("/files")),
+      "no paging through the API's listing",
+    ).toEqual([]);
+    await context.close();
   });
 
   test("a large file goes up in parts (multipart) and comes back whole", { timeout: 60_000 }, async () => {

@@ -13,12 +13,15 @@ export function define(command: Command, context: Context): void {
       if (Boolean(options.admin) === (code !== undefined))
         throw new UsageError(`Confirm with either the emailed code (confirm ${email} <code>) or --admin`);
       const outputs = await context.outputs(USER_POOL_OUTPUTS);
-      const settings = { region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient };
-      const { adminConfirmSignUp, confirmSignUp } = await import("../user-pool");
+      const [{ adminConfirmSignUp, confirmSignUp }, { userPoolSettings }] = await Promise.all([
+        import("../user-pool"),
+        import("../session"),
+      ]);
+      const userPool = userPoolSettings(outputs);
       const done = context.progress("Confirming");
       await (code === undefined
-        ? adminConfirmSignUp(settings, email, context.env)
-        : confirmSignUp(settings, email, code, context.env));
+        ? adminConfirmSignUp(userPool, email, context.env)
+        : confirmSignUp(userPool, email, code, context.env));
       done();
       context.print({ email, confirmed: true }, `Confirmed ${email}. Log in with: iam-api login ${email}`);
     });

@@ -10,14 +10,9 @@ export function define(command: Command, context: Context): void {
       // The outputs first: a missing one must not cost the user a typed password.
       const outputs = await context.outputs(USER_POOL_OUTPUTS);
       const password = await newPassword(context, email);
-      const { signUp } = await import("../user-pool");
+      const [{ signUp }, { userPoolSettings }] = await Promise.all([import("../user-pool"), import("../session")]);
       const done = context.progress("Signing up");
-      const result = await signUp(
-        { region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient },
-        email,
-        password,
-        context.env,
-      );
+      const result = await signUp(userPoolSettings(outputs), email, password, context.env);
       done();
       context.print(
         { email, ...result },
