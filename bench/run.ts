@@ -8,6 +8,7 @@ const { resolveHandler } = await import("@iam-auth-api/infra-harness/handlers");
 const { clientRows } = await import("./client");
 const { feedbackRows } = await import("./feedback");
 const { lambdaRows } = await import("./lambdas");
+const { localRows } = await import("./local");
 const { renderTable } = await import("./table");
 const { webRows } = await import("./web");
 
@@ -15,7 +16,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const ROOT = new URL("..", import.meta.url).pathname;
 
 /** The sections run: all of them, or those BENCH_ONLY names (comma-separated, e.g. `BENCH_ONLY=client`). */
-const SECTIONS = ["lambda", "client", "feedback", "web"];
+const SECTIONS = ["lambda", "client", "feedback", "web", "local"];
 const only = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
 const unknown = only?.filter((name) => !SECTIONS.includes(name)) ?? [];
 if (unknown.length) {
@@ -38,5 +39,6 @@ const rows = [
   ...(runs("client") ? await clientRows(RUNS) : []),
   ...(runs("feedback") ? await feedbackRows(RUNS) : []),
   ...(runs("web") ? await webRows(RUNS) : []),
+  ...(runs("local") ? await localRows(RUNS) : []),
 ];
 console.log(renderTable(rows));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: plain JavaScript, so that a machine without the install or with an old Node gets one
 // line saying what to do (exit 2) instead of a stack trace; then the TypeScript entry through tsx.
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -23,10 +24,16 @@ for (const name of ["tsx", "cognito-local", "s3rver", "vite", "@cloud-copilot/ia
     );
   }
 }
-if (!existsSync(`${root}.sst/platform/src`))
-  fail(
-    "SST's platform is not installed under .sst/platform: run `npm run platform` (or `npm install`), then npm start again.",
-  );
+// The offline evaluation runs SST's own components from .sst/platform: install them on first use.
+if (!existsSync(`${root}.sst/platform/node_modules/@pulumi/pulumi`)) {
+  try {
+    execFileSync(process.execPath, [`${root}scripts/install-platform.mjs`], { stdio: "inherit" });
+  } catch {
+    fail(
+      "SST's platform could not be installed into .sst/platform: run `npm run platform` to see why, then npm start again.",
+    );
+  }
+}
 
 const { register } = await import("tsx/esm/api");
 register();

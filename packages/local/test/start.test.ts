@@ -1,66 +1,14 @@
 // `npm start` as a user runs it: a subprocess on free ports with its data in a temp project, driven
 // by the CLI with `--local` and by raw signed requests; stopped with SIGINT as Ctrl-C would.
-import { type ChildProcess, spawn } from "node:child_process";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { createWorkspace, type Workspace } from "@iam-auth-api/loopback/cli-workspace";
 import { REPOSITORY_ROOT } from "@iam-auth-api/loopback/loopback";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { childrenOf, exitsSoon, freePortBase, type LocalStack, listening, STARTUP_MS, startLocal } from "./fixture";
 
-const START = join(REPOSITORY_ROOT, "packages/local/bin/start.mjs");
 const PASSWORD = "Passw0rd!";
-const STARTUP_MS = 90_000;
-
-interface LocalStack {
-  process: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Sends `signal` (Ctrl-C's SIGINT by default) and resolves with the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-/** `npm start` with `args`, resolved once it prints Ready (every port listening), or rejected with its output when it exits first. */
-function startLocal(args: string[]): Promise<LocalStack> {
-  const child = spawn(process.execPath, [START, "--no-web", ...args], { cwd: REPOSITORY_ROOT, env: process.env });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const stack: LocalStack = {
-    process: child,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    stop: (signal = "SIGINT") => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-  return new Promise((resolve, reject) => {
-    const onData = () => stdout.includes("\nReady.") && (child.stdout.off("data", onData), resolve(stack));
-    child.stdout.on("data", onData);
-    exited.then((code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${stdout}\n${stderr}`)));
-  });
-}
-
-async function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once("error", () => resolve(true));
-    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
-  });
-}
-
-/** The first of five free loopback ports in a row. */
-async function freePortBase(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const busy = await Promise.all([0, 1, 2, 3, 4].map((offset) => listening(base + offset)));
-    if (!busy.some(Boolean)) return base;
-  }
-}
 
 /** The latest code `npm start` printed for `email`. */
 function printedCode(stack: LocalStack, email: string): string {
@@ -124,7 +72,9 @@ describe("npm start, driven by the CLI with --local", () => {
       );
   });
 
-  test("sign up, the code from the terminal, login, whoami, upload, ls, download, rm", async () => {
+  test("sign up, the code from the terminal, login, whoami, upload, ls, download, rm", {
+    timeout: STARTUP_MS,
+  }, async () => {
     expect(await cli(alice, ["signup", "alice@example.com"], PASSWORD)).toMatchObject({ code: 0 });
     const code = printedCode(stack, "alice@example.com");
     const fetched = await fetch(`${(await outputs()).Endpoints.codes}/alice@example.com`);
@@ -144,7 +94,9 @@ describe("npm start, driven by the CLI with --local", () => {
     expect((await cli(alice, ["ls"])).stdout).not.toContain("notes.txt");
   });
 
-  test("confirm --admin works without AWS credentials, and a second user is denied the first one's file", async () => {
+  test("confirm --admin works without AWS credentials, and a second user is denied the first one's file", {
+    timeout: STARTUP_MS,
+  }, async () => {
     expect((await cli(bob, ["signup", "bob@example.com"], PASSWORD)).code).toBe(0);
     expect((await cli(bob, ["confirm", "bob@example.com", "--admin"])).code).toBe(0);
     expect((await cli(bob, ["login", "bob@example.com"], `${PASSWORD}\n`)).code).toBe(0);
@@ -221,7 +173,7 @@ describe("a narrower role policy in infra/ is what the local stack enforces", ()
     await rm(fixture, { recursive: true, force: true });
   });
 
-  test("the API still answers; S3 refuses the user's own files", async () => {
+  test("the API still answers; S3 refuses the user's own files", { timeout: STARTUP_MS }, async () => {
     const cli = (args: string[], input = "") => workspace.run(["--local", ...args], { input });
     expect((await cli(["signup", "carol@example.com"], PASSWORD)).code).toBe(0);
     expect((await cli(["confirm", "carol@example.com", "--admin"])).code).toBe(0);
@@ -233,22 +185,3 @@ describe("a narrower role policy in infra/ is what the local stack enforces", ()
     expect(upload.stderr).toMatch(/S3 refused/);
   });
 });
-
-async function childrenOf(pid: number): Promise<number[]> {
-  const { execFileSync } = await import("node:child_process");
-  const output = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
-  return output
-    .split("\n")
-    .map((line) => Number(line.trim()))
-    .filter(Boolean);
-}
-
-/** Whether `pid` is gone (or a zombie left for init to reap) within two seconds. */
-async function exitsSoon(pid: number): Promise<boolean> {
-  for (let tries = 0; tries < 20; tries++) {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
-    if (stat === undefined || stat.split(") ")[1]?.startsWith("Z")) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}

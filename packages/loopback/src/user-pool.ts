@@ -199,8 +199,8 @@ const OPERATIONS: Record<string, Operation> = {
   SignUp: signUp,
   ResendConfirmationCode: (state, input, _raw, response) => emailCodeAgain(state, input, response, "resend"),
   ForgotPassword: (state, input, _raw, response) => emailCodeAgain(state, input, response, "password reset"),
-  ConfirmSignUp: confirmWithCode,
-  ConfirmForgotPassword: confirmWithCode,
+  ConfirmSignUp: (state, input, _raw, response) => confirmWithCode(state, input, response, "sign-up"),
+  ConfirmForgotPassword: (state, input, _raw, response) => confirmWithCode(state, input, response, "password reset"),
   InitiateAuth: initiateAuth,
   RespondToAuthChallenge: respondToPasswordVerifier,
   // Amplify v6 refreshes with GetTokensFromRefreshToken, which cognito-local lacks; without refresh
@@ -345,8 +345,8 @@ async function adminUserGlobalSignOut(state: UserPoolState, input: Input, _raw: 
 async function confirmWithCode(
   state: UserPoolState,
   input: Input,
-  _raw: unknown,
   response: ServerResponse,
+  confirming: "sign-up" | "password reset",
 ): Promise<void> {
   if (!(await userStatus(state, input.Username)))
     return awsError(response, "UserNotFoundException", "Username/client id combination not found.");
@@ -354,7 +354,7 @@ async function confirmWithCode(
     return awsError(response, "CodeMismatchException", "Invalid verification code provided, please try again.");
   }
   delete state.codes[input.Username];
-  if (input.Password === undefined) {
+  if (confirming === "sign-up") {
     await state.cognitoLocal.call("AdminConfirmSignUp", { UserPoolId: state.userPool, Username: input.Username });
   } else {
     await state.cognitoLocal.call("AdminSetUserPassword", {

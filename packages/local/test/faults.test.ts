@@ -1,0 +1,117 @@
+// What `npm start` does with bad input and faults: one line and exit 2, API Gateway's 500 for a
+// handler that throws, and everything stopped when a service dies.
+import { spawnSync } from "node:child_process";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
+import { REPOSITORY_ROOT, startLoopback } from "@iam-auth-api/loopback/loopback";
+import { describe, expect, test } from "vitest";
+import { childrenOf, exitsSoon, freePortBase, listening, START, startLocal } from "./fixture";
+
+const run = (args: string[]) =>
+  spawnSync(process.execPath, [START, ...args], { cwd: REPOSITORY_ROOT, encoding: "utf8" });
+
+describe("bad input: one line that says what to do, exit 2", () => {
+  test("an unknown option", () => {
+    expect(run(["--rest"])).toMatchObject({
+      status: 2,
+      stdout: "",
+      stderr: "npm start: Unknown option '--rest': see `npm start -- --help`.\n",
+    });
+  });
+
+  test("a port that is not one", () => {
+    expect(run(["--port", "70000"])).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/^npm start: --port 70000 is not a port: [^\n]+\n$/),
+    });
+  });
+
+  test("a busy port names the service and the flag that moves it", async () => {
+    const base = await freePortBase();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(base + 3, "127.0.0.1", resolve));
+    try {
+      const result = spawnSync(process.execPath, [START, "--no-web", "--port", String(base)], {
+        cwd: REPOSITORY_ROOT,
+        encoding: "utf8",
+      });
+      expect(result).toMatchObject({
+        status: 2,
+        stderr: `npm start: Port ${base + 3} (S3) is in use, perhaps by another npm start: stop it, or pick other ports with --port <base>.\n`,
+      });
+    } finally {
+      holder.close();
+    }
+  });
+});
+
+describe("faults", () => {
+  test("a handler that throws: API Gateway's 500, and the stack in the terminal", async () => {
+    // The dev stage with GET /public's handler swapped for one that throws.
+    const evaluation = structuredClone(await evaluate({ stage: "dev" }));
+    const build = evaluation.builds.find((candidate) => candidate.handler.endsWith("/public.handler"))!;
+    build.handler = "packages/local/test/fixtures/throws.handler";
+    const logged: string[] = [];
+    const loopback = await startLoopback({ evaluation, log: (line) => logged.push(line) });
+    try {
+      const response = await fetch(`${loopback.outputs.Api}/public`);
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({ message: "Internal Server Error" });
+      expect(logged.join("\n")).toMatch(
+        /GET \/public failed: Error: boom: a handler bug\n\s+at handler \(.*throws\.ts/,
+      );
+    } finally {
+      await loopback.stop();
+    }
+  });
+
+  test("a handler's source changed: rebuilt, and the next request runs the new code", async () => {
+    const dir = join(REPOSITORY_ROOT, ".sst/fixtures/hot-reload");
+    await mkdir(dir, { recursive: true });
+    const source = (answer: string) =>
+      `export const handler = async () => ({ statusCode: 200, body: ${JSON.stringify(answer)} });\n`;
+    await writeFile(join(dir, "hello.ts"), source("first"));
+    const evaluation = structuredClone(await evaluate({ stage: "dev" }));
+    evaluation.builds.find((candidate) => candidate.handler.endsWith("/public.handler"))!.handler =
+      ".sst/fixtures/hot-reload/hello.handler";
+    const logged: string[] = [];
+    const loopback = await startLoopback({ evaluation, watch: true, log: (line) => logged.push(line) });
+    try {
+      expect(await (await fetch(`${loopback.outputs.Api}/public`)).text()).toBe("first");
+      await writeFile(join(dir, "hello.ts"), source("second"));
+      for (let tries = 0; tries < 100 && !logged.some((line) => line.includes("rebuilt")); tries++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(logged).toContain("GET /public: rebuilt after a change to its sources");
+      expect(await (await fetch(`${loopback.outputs.Api}/public`)).text()).toBe("second");
+    } finally {
+      await loopback.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("cognito-local dying stops every other service with one line", { timeout: 120_000 }, async () => {
+    const base = await freePortBase();
+    const dataDir = join(REPOSITORY_ROOT, ".sst", `local-crash-${base}`);
+    const stack = await startLocal(["--port", String(base), "--data-dir", dataDir, "--reset"]);
+    try {
+      const children = await childrenOf(stack.process.pid!);
+      const cognitoLocal = [];
+      for (const pid of children)
+        if ((await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).includes("cognito-local"))
+          cognitoLocal.push(pid);
+      expect(cognitoLocal).toHaveLength(1);
+      process.kill(cognitoLocal[0], "SIGKILL");
+      expect(await stack.exited()).toBe(1);
+      expect(stack.stderr()).toBe(
+        "npm start: The user pool stopped (cognito-local exited with SIGKILL): every other local service is stopped too; run npm start again.\n",
+      );
+      for (let offset = 0; offset < 5; offset++) expect(await listening(base + offset)).toBe(false);
+      for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
+    } finally {
+      await stack.stop();
+      spawnSync("rm", ["-rf", dataDir]);
+    }
+  });
+});

@@ -1,0 +1,83 @@
+// Starting `npm start` as a user would, and checking what it leaves behind.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { REPOSITORY_ROOT } from "@iam-auth-api/loopback/loopback";
+
+export const START = join(REPOSITORY_ROOT, "packages/local/bin/start.mjs");
+/** Evaluating the app and starting every service, on two shared cores. */
+export const STARTUP_MS = 90_000;
+
+export interface LocalStack {
+  process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Sends `signal` (Ctrl-C's SIGINT by default) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Resolves with the exit code when it exits on its own. */
+  exited(): Promise<number | null>;
+}
+
+/** `npm start` with `args`, resolved once it prints Ready (every port listening), or rejected with its output when it exits first. */
+export function startLocal(args: string[], options: { web?: boolean } = {}): Promise<LocalStack> {
+  const child = spawn(process.execPath, [START, ...(options.web ? [] : ["--no-web"]), ...args], {
+    cwd: REPOSITORY_ROOT,
+    env: process.env,
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const stack: LocalStack = {
+    process: child,
+    stdout: () => stdout,
+    exited: () => exited,
+    stderr: () => stderr,
+    stop: (signal = "SIGINT") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const onData = () => stdout.includes("\nReady.") && (child.stdout.off("data", onData), resolve(stack));
+    child.stdout.on("data", onData);
+    exited.then((code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${stdout}\n${stderr}`)));
+  });
+}
+
+export async function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(true));
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(false)));
+  });
+}
+
+/** The first of five free loopback ports in a row. */
+export async function freePortBase(): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const busy = await Promise.all([0, 1, 2, 3, 4].map((offset) => listening(base + offset)));
+    if (!busy.some(Boolean)) return base;
+  }
+}
+
+export async function childrenOf(pid: number): Promise<number[]> {
+  const output = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
+  return output
+    .split("\n")
+    .map((line) => Number(line.trim()))
+    .filter(Boolean);
+}
+
+/** Whether `pid` is gone (or a zombie left for init to reap) within two seconds. */
+export async function exitsSoon(pid: number): Promise<boolean> {
+  for (let tries = 0; tries < 20; tries++) {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
+    if (stat === undefined || stat.split(") ")[1]?.startsWith("Z")) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
