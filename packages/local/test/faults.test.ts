@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { REPOSITORY_ROOT, startLoopback } from "@iam-auth-api/loopback/loopback";
 import { describe, expect, test } from "vitest";
-import { childrenOf, exitsSoon, freePortBase, listening, START, startLocal } from "./fixture";
+import { childrenOf, exitsSoon, freePortBase, listening, START, startLocal } from "@iam-auth-api/loopback/npm-start";
 
 const run = (args: string[]) =>
   spawnSync(process.execPath, [START, ...args], { cwd: REPOSITORY_ROOT, encoding: "utf8" });

@@ -6,7 +6,15 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { createWorkspace, type Workspace } from "@iam-auth-api/loopback/cli-workspace";
 import { REPOSITORY_ROOT } from "@iam-auth-api/loopback/loopback";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { childrenOf, exitsSoon, freePortBase, type LocalStack, listening, STARTUP_MS, startLocal } from "./fixture";
+import {
+  childrenOf,
+  exitsSoon,
+  freePortBase,
+  type LocalStack,
+  listening,
+  STARTUP_MS,
+  startLocal,
+} from "@iam-auth-api/loopback/npm-start";
 
 const PASSWORD = "Passw0rd!";
 

@@ -9,7 +9,7 @@ import type { Loopback } from "@iam-auth-api/loopback/loopback";
 import { download, signIn, signUp, upload } from "@iam-auth-api/loopback/web-ui";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { freePortBase, type LocalStack, STARTUP_MS, startLocal } from "./fixture";
+import { freePortBase, type LocalStack, STARTUP_MS, startLocal } from "@iam-auth-api/loopback/npm-start";
 
 let stack: LocalStack;
 let browser: Browser;

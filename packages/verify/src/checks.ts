@@ -15,6 +15,13 @@ import {
 import { s3Client } from "@iam-auth-api/cli/files";
 import { apiRequest, apiUrl } from "@iam-auth-api/cli/http";
 import { DEV_SERVER_ORIGIN } from "@iam-auth-api/client/dev-server";
+import { clientSettings, viteVariables } from "@iam-auth-api/client/settings";
+import {
+  HEADER_CONTENT_SECURITY_POLICY,
+  pageContentSecurityPolicy,
+  pageEndpoints,
+  REFERRER_POLICY,
+} from "@iam-auth-api/client/site-security";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import type { FilePage } from "@iam-auth-api/core/list-files";
 import { type Answer, objectUrl, preflight, preflightRefusal, presignedUrl, send, signedHeaderNames } from "./probe";
@@ -28,12 +35,6 @@ import { globalSignOut, identityPoolCredentials, type Ledger, type SignedInUser 
  * still runs and shows what came back, but a stage that allows it is reported `–`, not ✗. Delete an
  * entry when the app starts promising it.
  */
-export const NOT_PROMISED_YET: Partial<Record<"copy" | "presigned" | "securityHeaders", string>> = {
-  copy: "this version of infra/auth.ts does not deny copies yet (issue 16)",
-  presigned: "this version of infra/auth.ts does not deny presigned requests yet (issue 16)",
-  securityHeaders: "this version of infra/web.ts sends no security headers yet (issue 16)",
-};
-
 /** An origin that is not the site's: no stage may admit it. */
 export const FOREIGN_ORIGIN = "https://verify-foreign-origin.invalid";
 
@@ -52,17 +53,14 @@ const fail = (title: string, sent: string, got: string, problem: string, retried
   problem,
   retried,
 });
-/** Refused when the app promises it, else only noted. */
-const unpromised = (
-  feature: keyof typeof NOT_PROMISED_YET,
-  title: string,
-  sent: string,
-  got: string,
-  problem: string,
-) =>
-  NOT_PROMISED_YET[feature]
-    ? ({ status: "pending", title, sent, got, problem: `${problem}; ${NOT_PROMISED_YET[feature]}` } satisfies Outcome)
-    : fail(title, sent, got, problem);
+/** A check this stage cannot settle (the local stack's dev server is not the deployed site): noted, never passed. */
+const notSettledHere = (title: string, sent: string, got: string, why: string): Outcome => ({
+  status: "pending",
+  title,
+  sent,
+  got,
+  problem: why,
+});
 
 /** `AccessDenied`, `200`…: what an SDK call came back with. */
 function sdkAnswer(result: { value: unknown } | { error: unknown }): string {
@@ -360,7 +358,6 @@ async function mustBeRefused(
   sent: string,
   attempt: () => Promise<unknown>,
   problem: string,
-  feature?: keyof typeof NOT_PROMISED_YET,
 ): Promise<Outcome> {
   const result = await attempt().then(
     (value) => ({ value }),
@@ -368,7 +365,7 @@ async function mustBeRefused(
   );
   const got = sdkAnswer(result);
   if (refused(result)) return pass(title, sent, got);
-  return feature ? unpromised(feature, title, sent, got, problem) : fail(title, sent, got, problem);
+  return fail(title, sent, got, problem);
 }
 
 export function deepArchiveRefused(stage: Stage, ledger: Ledger, user: SignedInUser, key: string): Promise<Outcome> {
@@ -404,7 +401,6 @@ export function copyRefused(
         }),
       ),
     "a user can multiply storage without uploading: deny s3:PutObject when s3:x-amz-copy-source is present",
-    "copy",
   );
 }
 
@@ -415,8 +411,7 @@ export async function presignedRefused(stage: Stage, user: SignedInUser, key: st
   const answer = await send("GET", url);
   const got = `${answer.status} ${/<Code>([^<]+)<\/Code>/.exec(answer.body)?.[1] ?? ""}`.trim();
   if (answer.status === 403) return pass(title, sent, got);
-  return unpromised(
-    "presigned",
+  return fail(
     title,
     sent,
     got,
@@ -497,17 +492,20 @@ function appTitle(): string {
   return /<title>([^<]*)<\/title>/.exec(readFileSync(join(web, "index.html"), "utf8"))?.[1] ?? "";
 }
 
-/** The headers the README promises the site sends (issue 16); a CSP that forbids framing and plugins. */
+/**
+ * The headers the site's CloudFront distribution sends (infra/web-headers.ts): HSTS, nosniff, no
+ * referrer, and a CSP header that forbids framing, plugins and <base>; the rest of the CSP is in the page.
+ */
 const SECURITY_HEADERS: Array<[name: string, holds: (value: string, https: boolean) => boolean]> = [
-  [
-    "content-security-policy",
-    (value) =>
-      /default-src 'self'/.test(value) && /frame-ancestors 'none'/.test(value) && /object-src 'none'/.test(value),
-  ],
+  ["content-security-policy", (value) => value === HEADER_CONTENT_SECURITY_POLICY],
   ["strict-transport-security", (value, https) => !https || /max-age=\d+/.test(value)],
   ["x-content-type-options", (value) => value.toLowerCase() === "nosniff"],
-  ["referrer-policy", (value) => value.toLowerCase() === "no-referrer"],
+  ["referrer-policy", (value) => value.toLowerCase() === REFERRER_POLICY],
 ];
+
+/** The CSP a build for these outputs writes into its page: `default-src 'self'`, connections to exactly its four endpoints. */
+const expectedPageCsp = (stage: Stage) =>
+  pageContentSecurityPolicy(pageEndpoints(viteVariables(clientSettings(stage.outputs))));
 
 export async function siteServesApp(stage: Stage): Promise<Outcome[]> {
   const url = stage.outputs.Web;
@@ -524,11 +522,20 @@ export async function siteServesApp(stage: Stage): Promise<Outcome[]> {
   const wrong = SECURITY_HEADERS.filter(([name, holds]) => !holds(answer.headers.get(name) ?? "", https)).map(
     ([name]) => name,
   );
+  const pageCsp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)"/i.exec(answer.body)?.[1];
+  if (pageCsp !== expectedPageCsp(stage)) wrong.push("the page's Content-Security-Policy <meta>");
   const present = SECURITY_HEADERS.map(([name]) => name).filter((name) => answer.headers.has(name));
-  const headersTitle = "the site sends its security headers";
-  const headersGot = present.length ? `sent ${present.join(", ")}` : "none of them";
-  const headers = wrong.length
-    ? unpromised("securityHeaders", headersTitle, sent, headersGot, `missing or weak: ${wrong.join(", ")}`)
-    : pass(headersTitle, sent, headersGot);
+  const headersTitle = "the site sends its security headers and its page's CSP";
+  const headersGot = `${present.length ? `sent ${present.join(", ")}` : "none of the headers"}; page CSP ${pageCsp ? `"${pageCsp}"` : "none"}`;
+  const headers = !wrong.length
+    ? pass(headersTitle, sent, headersGot)
+    : stage.name === "local"
+      ? notSettledHere(
+          headersTitle,
+          sent,
+          headersGot,
+          "npm start serves the web client from Vite's dev server, which sends neither; a deployed stage's site does (CloudFront and the build)",
+        )
+      : fail(headersTitle, sent, headersGot, `missing or not as infra/ configures them: ${wrong.join(", ")}`);
   return [page, headers];
 }

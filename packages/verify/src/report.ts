@@ -43,7 +43,7 @@ export function summary(
         ? "No check failed"
         : "All checks passed";
   const lines = [
-    `${verdict}: ${passed} passed, ${failed} failed${pending ? `, ${pending} not promised by this version of the app yet (–)` : ""}.`,
+    `${verdict}: ${passed} passed, ${failed} failed${pending ? `, ${pending} not settled on this stage (–)` : ""}.`,
     removed.length
       ? `Removed what verify created: ${removed.join("; ")}.`
       : "verify created nothing that needed removing.",

@@ -16,6 +16,9 @@ import { TEST_ENDPOINT_ENV, TEST_RETRY_BASE_ENV } from "@iam-auth-api/cli/test-s
 import { infraCors } from "@iam-auth-api/infra-harness/cors";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import type { Evaluation } from "@iam-auth-api/infra-harness/evaluation";
+import { siteHeadersOf } from "@iam-auth-api/infra-harness/site-headers";
+import { clientSettings, type OutputName, viteVariables } from "@iam-auth-api/client/settings";
+import { pageContentSecurityPolicy, pageEndpoints } from "@iam-auth-api/client/site-security";
 import type { LoopbackCors } from "@iam-auth-api/loopback/cors";
 import { type Loopback, startLoopback } from "@iam-auth-api/loopback/loopback";
 import { TEST_SETTLE_ENV } from "../src/settle";
@@ -54,11 +57,13 @@ export interface LocalStage {
 /** `alter` makes the stage wrong on purpose: it gets the app's offline evaluation (a copy) and returns what the doubles serve. */
 export async function startLocalStage(
   alter: (evaluation: Evaluation) => Evaluation = (same) => same,
+  { secureSite = true }: { secureSite?: boolean } = {},
 ): Promise<LocalStage> {
-  const site = await serveSite();
   const evaluation = alter(structuredClone(await evaluate({ stage: "dev" })));
+  const site = await serveSite(evaluation, secureSite);
   const cors = withSiteAt(await infraCors("dev"), evaluation.outputs.Web as string, site.url);
   const loopback = await startLoopback({ evaluation, cors });
+  site.serveFor(loopback.outputs);
   const home = await mkdtemp(join(tmpdir(), "iam-api-verify-"));
   const outputsFile = join(home, "outputs.json");
   await writeFile(outputsFile, JSON.stringify({ ...loopback.outputs, Web: site.url }, null, 2));
@@ -134,16 +139,32 @@ export function withSiteAt(cors: LoopbackCors, evaluated: string, served: string
 }
 
 /** packages/web's index.html on a loopback port, as a site without security headers serves it. */
-async function serveSite(): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * The site as a deploy serves it: the web client's index.html with the CSP <meta> a build for
+ * `outputs` writes (client/src/site-security.ts, as packages/web/vite.config.ts uses it), and the
+ * headers infra/'s response headers policy makes CloudFront send; `secure: false` serves neither.
+ */
+async function serveSite(
+  evaluation: Evaluation,
+  secure: boolean,
+): Promise<{ url: string; serveFor(outputs: Record<OutputName, string>): void; close(): Promise<void> }> {
   const web = dirname(createRequire(import.meta.url).resolve("@iam-auth-api/web/package.json"));
-  const page = await readFile(join(web, "index.html"));
+  const source = await readFile(join(web, "index.html"), "utf8");
+  const headers = secure ? siteHeadersOf(evaluation) : {};
+  let page = source;
   const server: Server = createServer((_request, response) => {
-    response.writeHead(200, { "content-type": "text/html" });
+    response.writeHead(200, { ...headers, "content-type": "text/html" });
     response.end(page);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    serveFor: (outputs) => {
+      const csp = pageContentSecurityPolicy(pageEndpoints(viteVariables(clientSettings(outputs))));
+      page = secure
+        ? source.replace("<head>", `<head>\n    <meta http-equiv="Content-Security-Policy" content="${csp}" />`)
+        : source;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

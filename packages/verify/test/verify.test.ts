@@ -45,22 +45,21 @@ describe("npm run verify against the loopback doubles", () => {
     );
     const { code, stdout, stderr } = await stage.verify(args());
     expect(stderr).toBe("");
-    const notPassed = lines(stdout).filter((text) => !text.startsWith("✓"));
-    // Only what this version of the app does not promise yet (issue 16): noted, never a ✓.
-    expect(notPassed.map((text) => text.split(":")[0])).toEqual([
-      "– the site sends its security headers",
-      "– a server-side copy is refused",
-    ]);
-    expect(titled(stdout, "a server-side copy is refused")).toMatch(/→ 200 — a user can multiply storage/);
-    expect(lines(stdout).filter((text) => text.startsWith("✓"))).toHaveLength(21);
+    // Every line passes, the refusals issue 16 added (a copy, a presigned GET) and the site's headers included.
+    expect(lines(stdout).filter((text) => !text.startsWith("✓"))).toEqual([]);
+    expect(titled(stdout, "a server-side copy is refused")).toMatch(/→ 403 AccessDenied/);
+    expect(titled(stdout, "a presigned GET is refused")).toMatch(/→ 403 AccessDenied/);
+    expect(titled(stdout, "the site sends its security headers")).toMatch(
+      /sent content-security-policy, .*page CSP "default-src 'self'; connect-src /,
+    );
+    expect(lines(stdout)).toHaveLength(23);
     expect(titled(stdout, "two throwaway users sign in")).toMatch(
       /retried 1× over [\d.]+ s after InvalidIdentityPoolConfigurationException, as a fresh deploy settles/,
     );
     expect(titled(stdout, "user A downloads the same bytes")).toMatch(/→ 200, 1024 bytes$/);
     expect(titled(stdout, "after a global sign-out")).toMatch(/→ NotAuthorizedException/);
-    expect(stdout).toMatch(/No check failed: 21 passed, 0 failed, 2 not promised by this version of the app yet/);
-    // The copy the app does not deny yet was removed too, and reported.
-    expect(stdout).toMatch(/Removed what verify created: 1 object \([^)]*-copy\.txt\); users /);
+    expect(stdout).toMatch(/All checks passed: 23 passed, 0 failed\./);
+    expect(stdout).toMatch(/Removed what verify created: .*users /);
     expect(code).toBe(0);
     await nothingLeftBehind(stdout);
   }, 90_000);
@@ -70,7 +69,7 @@ describe("npm run verify against the loopback doubles", () => {
     expect(stderr).toBe("");
     expect(stdout).toMatch(/^Verifying stage local \(\.sst\/local\/outputs\.json\): /);
     // The same lines as with the endpoint variables.
-    expect(lines(stdout).filter((text) => text.startsWith("✓"))).toHaveLength(21);
+    expect(lines(stdout).filter((text) => text.startsWith("✓"))).toHaveLength(23);
     expect(code).toBe(0);
     await nothingLeftBehind(stdout);
   }, 90_000);
@@ -126,7 +125,7 @@ describe("npm run verify against the loopback doubles", () => {
     try {
       const { code, stdout } = await stage.verify(["--stage", "prod", "--yes", "--outputs", stage.outputsFile]);
       expect(stdout).toMatch(/^Verifying stage prod /);
-      expect(lines(stdout).filter((text) => text.startsWith("✓"))).toHaveLength(23);
+      expect(lines(stdout).filter((text) => text.startsWith("✓"))).toHaveLength(25);
       for (const service of ["API", "bucket"])
         expect(titled(stdout, `the ${service} refuses http://localhost:5173`)).toMatch(/^✓ .* → \d+ refused: /);
       // Production with the dev server's origin still admitted, as a dev stage has it: both lines name it.

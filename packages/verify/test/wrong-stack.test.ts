@@ -1,6 +1,7 @@
 // A stage made wrong on purpose, in its configuration: the doubles serve the app's offline
 // evaluation with the authenticated role reaching every user's prefix and the identity pool's
-// server-side token check off. The matching lines must fail and say what is wrong.
+// server-side token check off, and its site served without the security headers and page CSP a
+// deploy gives it. The matching lines must fail and say what is wrong.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Evaluation } from "@iam-auth-api/infra-harness/evaluation";
 import { type LocalStage, startLocalStage } from "./stack";
@@ -19,13 +20,13 @@ function wrongOnPurpose(evaluation: Evaluation): Evaluation {
 
 let stage: LocalStage;
 beforeAll(async () => {
-  stage = await startLocalStage(wrongOnPurpose);
+  stage = await startLocalStage(wrongOnPurpose, { secureSite: false });
 }, 120_000);
 afterAll(async () => {
   await stage?.stop();
 });
 
-it("fails isolation when the role reaches other users' prefixes, and revocation when the token check is off", async () => {
+it("fails isolation when the role reaches other users' prefixes, revocation when the token check is off, and the site without its headers", async () => {
   const { code, stdout } = await stage.verify(["--stage", "dev", "--outputs", stage.outputsFile]);
   const line = (title: string) => stdout.split("\n").find((text) => text.slice(2).startsWith(title)) ?? stdout;
   const ownOnly = /the role must name only private\/\$\{cognito-identity\.amazonaws\.com:sub\}\//;
@@ -39,6 +40,9 @@ it("fails isolation when the role reaches other users' prefixes, and revocation 
   );
   expect(line("after a global sign-out")).toMatch(
     /^✗ .*→ credentials issued \(retried \d+× .*\) — a signed-out user keeps minting AWS credentials .*server-side token check/,
+  );
+  expect(line("the site sends its security headers")).toMatch(
+    /^✗ .*none of the headers; page CSP none — missing or not as infra\/ configures them: content-security-policy, x-content-type-options, referrer-policy, the page's Content-Security-Policy <meta>/,
   );
   // What the wrong role still gets right passes.
   expect(line("user A uploads a file to its own prefix")).toMatch(/^✓ /);

@@ -1,9 +1,12 @@
-// Starting `npm start` as a user would, and checking what it leaves behind.
+// Starting `npm start` as a user would, and checking what it leaves behind: the one fixture for the
+// tests of packages/local and packages/verify.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { open, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPOSITORY_ROOT } from "@iam-auth-api/loopback/loopback";
+import { DEV_SERVER_PORT } from "@iam-auth-api/client/dev-server";
+import { REPOSITORY_ROOT } from "./loopback";
 
 export const START = join(REPOSITORY_ROOT, "packages/local/bin/start.mjs");
 /** Evaluating the app and starting every service, on two shared cores. */
@@ -20,16 +23,23 @@ export interface LocalStack {
 }
 
 /** `npm start` with `args`, resolved once it prints Ready (every port listening), or rejected with its output when it exits first. */
-export function startLocal(args: string[], options: { web?: boolean } = {}): Promise<LocalStack> {
+export async function startLocal(
+  args: string[],
+  options: { web?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<LocalStack> {
+  // The web client's Vite server has one port (the origin CORS admits): test files take turns with it.
+  const releaseDevServer = options.web ? await holdDevServerPort() : async () => {};
   const child = spawn(process.execPath, [START, ...(options.web ? [] : ["--no-web"]), ...args], {
     cwd: REPOSITORY_ROOT,
-    env: process.env,
+    env: options.env ?? process.env,
   });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => (stdout += chunk));
   child.stderr.on("data", (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => releaseDevServer().then(() => resolve(code))),
+  );
   const stack: LocalStack = {
     process: child,
     stdout: () => stdout,
@@ -80,4 +90,26 @@ export async function exitsSoon(pid: number): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return false;
+}
+
+/** A lock older than this was left by a test process that died holding it. */
+const STALE_LOCK_MS = 5 * 60_000;
+
+/**
+ * Waits until no other test process runs `npm start` with its web client, then holds the dev server's
+ * port (http://localhost:5173, the one origin the local stage's CORS admits) until the returned
+ * release is called: two test files started in parallel would otherwise both try to listen there.
+ */
+async function holdDevServerPort(): Promise<() => Promise<void>> {
+  const lock = join(tmpdir(), `iam-api-dev-server-${DEV_SERVER_PORT}.lock`);
+  for (;;) {
+    const handle = await open(lock, "wx").catch(() => undefined);
+    if (handle) {
+      await handle.close();
+      return () => rm(lock, { force: true });
+    }
+    const { mtimeMs } = await stat(lock).catch(() => ({ mtimeMs: 0 }));
+    if (Date.now() - mtimeMs > STALE_LOCK_MS) await rm(lock, { force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
