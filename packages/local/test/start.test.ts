@@ -150,7 +150,7 @@ describe("npm start, driven by the CLI with --local", () => {
 });
 
 describe("a narrower role policy in infra/ is what the local stack enforces", () => {
-  // A copy of the app whose authenticated role keeps execute-api:Invoke and loses every S3 grant.
+  // A copy of the app whose authenticated role keeps execute-api:Invoke and loses every S3 grant (its Denies stay).
   const fixture = join(REPOSITORY_ROOT, ".sst/fixtures/no-s3-grant");
   let workspace: Workspace;
   let stack: LocalStack;
@@ -162,8 +162,12 @@ describe("a narrower role policy in infra/ is what the local stack enforces", ()
     const config = await readFile(join(REPOSITORY_ROOT, "sst.config.ts"), "utf8");
     await writeFile(join(fixture, "sst.config.ts"), config.replace("./.sst/platform", "../../platform"));
     const auth = await readFile(join(fixture, "infra/auth.ts"), "utf8");
-    const narrowed = auth.replace(/\n {4}\{\n {6}sid: "OwnFiles",[\s\S]*?\n {2}\],\n\}\);/, "\n  ],\n});");
-    expect(narrowed, "the fixture drops the S3 statements").not.toContain("s3:");
+    // Every S3 Allow goes (the Denies after them stay: they grant nothing).
+    const narrowed = auth.replace(/\n {4}\{\n {6}sid: "OwnFiles",[\s\S]*?\n( {4}\.\.\.storageDenials\(\),)/, "\n$1");
+    expect(narrowed, "the fixture drops the S3 grants").not.toMatch(
+      /sid: "(OwnFiles|WriteOwnFilesStandardOnly|ListOwnFiles)"/,
+    );
+    expect(narrowed, "the fixture keeps the API grant").toContain('sid: "InvokeThisApi"');
     await writeFile(join(fixture, "infra/auth.ts"), narrowed);
     workspace = await createWorkspace({ outputs: {} as never, env: {} });
     stack = await startLocal([
