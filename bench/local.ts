@@ -14,7 +14,10 @@ const PASSWORD = "Passw0rd!";
 
 const answers = (port: number) =>
   new Promise<boolean>((resolve) => {
-    const socket = connect(port, "127.0.0.1", () => (socket.end(), resolve(true)));
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.end();
+      resolve(true);
+    });
     socket.once("error", () => resolve(false));
   });
 
@@ -34,7 +37,13 @@ async function startTimed(dataDir: string): Promise<{ ms: number; stop(): Promis
   const ports = [0, 1, 2, 3, 4].map((offset) => PORT_BASE + offset);
   while (!(await Promise.all(ports.map(answers))).every(Boolean)) await new Promise((r) => setTimeout(r, 5));
   const ms = performance.now() - start;
-  return { ms, stop: () => (child.kill("SIGINT"), exited) };
+  return {
+    ms,
+    stop: () => {
+      child.kill("SIGINT");
+      return exited;
+    },
+  };
 }
 
 async function mustRun(workspace: Workspace, args: string[], input = "") {

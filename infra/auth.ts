@@ -6,6 +6,7 @@ import { openIdConnectProviders, supportedLoginProviders } from "./federation";
 import { bucket } from "./storage";
 
 // IAM resolves this policy variable to the caller's identity id at request time.
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
 const IDENTITY_ID = "${cognito-identity.amazonaws.com:sub}";
 const ownPrefix = ownFilesPrefix(IDENTITY_ID);
 /** How long a signed-in session lasts without a new sign-in. */

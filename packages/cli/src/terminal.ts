@@ -68,6 +68,7 @@ export function progress(io: Io, quiet: boolean, label: string): () => void {
  */
 export function forTerminal(text: string): string {
   return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it escapes
     /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g,
     (character) => {
       const code = character.charCodeAt(0);

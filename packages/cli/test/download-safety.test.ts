@@ -67,15 +67,18 @@ describe("iam-api download into files", () => {
     const source = join(fixture.workspace.root, "plain.txt");
     await writeFile(source, "x");
     const evil = "evil\u001b]0;pwned\u0007\u001b[2J\u202etxt.exe";
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters must not reach the terminal
     expect((await fixture.workspace.run(["upload", source, evil])).stdout).not.toMatch(/[\u001b\u0007\u202e]/);
     const ls = await fixture.workspace.run(["ls"]);
     expect(ls.stdout).toContain("evil\\x1b]0;pwned\\x07\\x1b[2J\\u202etxt.exe");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters must not reach the terminal
     expect(ls.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
     // --json keeps the real name, escaped the JSON way, for scripts.
     expect(JSON.parse((await fixture.workspace.run(["ls", "--json"])).stdout).files.map((f: any) => f.name)).toContain(
       evil,
     );
     const failed = await fixture.workspace.run(["download", `${evil}-missing`, "-"]);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters must not reach the terminal
     expect(failed.stderr).not.toMatch(/[\u001b\u0007\u202e]/);
   });
 });

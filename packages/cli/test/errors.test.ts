@@ -39,7 +39,7 @@ describe("outputs", () => {
   });
 
   test("an incomplete outputs file names every missing value at once", async () => {
-    const partial = fixture.workspace.root + "/partial-two.json";
+    const partial = `${fixture.workspace.root}/partial-two.json`;
     const { IdentityPool: _, Api: __, ...rest } = fixture.loopback.outputs;
     await writeFile(partial, JSON.stringify(rest));
     const result = await fixture.workspace.run(["whoami", "--outputs", partial]);

@@ -9,6 +9,14 @@ export interface Scenario {
   config?: string;
 }
 
+/**
+ * A provider input or output, a policy document's field, an AWS JSON request body: JSON whose shape
+ * depends on the resource type or operation, read here without a schema (Pulumi's own inputs are
+ * typed only inside the program). The one place that opts out of type checking, and says so.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: untyped JSON from Pulumi and AWS, read field by field
+export type Json = any;
+
 /** One resource the program registered, with inputs resolved as the engine would receive them. */
 export interface PlannedResource {
   type: string;
@@ -16,9 +24,9 @@ export interface PlannedResource {
   /** `type::name` of the parent component; undefined for top-level components. */
   parent?: string;
   custom: boolean;
-  inputs: Record<string, any>;
+  inputs: Record<string, Json>;
   /** Outputs the mocks computed (`id`, `arn`, …), so references between resources can be followed. */
-  outputs: Record<string, any>;
+  outputs: Record<string, Json>;
   options: { retainOnDelete: boolean; protect: boolean };
 }
 
@@ -47,7 +55,7 @@ export interface Evaluation {
   resources: PlannedResource[];
   builds: Build[];
   siteBuilds: SiteBuild[];
-  outputs: Record<string, any>;
+  outputs: Record<string, Json>;
 }
 
 export const resourceKey = (resource: { type: string; name: string }) => `${resource.type}::${resource.name}`;

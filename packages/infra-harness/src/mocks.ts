@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Json } from "./evaluation";
 
 export const ACCOUNT_ID = "123456789012";
 export const REGION = "us-east-1";
@@ -19,7 +20,7 @@ const uuid = (seed: string) => {
  * The outputs AWS would compute for a created resource, for the types whose outputs the app or
  * SST's components read back. Anything else gets an id and, for AWS types, a plausible ARN.
  */
-export function computedOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+export function computedOutputs(type: string, name: string, inputs: Record<string, Json>): Record<string, Json> {
   const seed = `${type}::${name}`;
   switch (type) {
     case "aws:s3/bucket:Bucket":
@@ -146,7 +147,10 @@ const oneOrMany = (values: string[]) => (values.length === 1 ? values[0] : value
 function renderPrincipals(principals: { type: string; identifiers: string[] }[]) {
   if (principals.length === 1 && principals[0].type === "*" && principals[0].identifiers.join() === "*") return "*";
   const rendered: Record<string, string[]> = {};
-  for (const { type, identifiers } of principals) (rendered[type] ??= []).push(...identifiers);
+  for (const { type, identifiers } of principals) {
+    rendered[type] ??= [];
+    rendered[type].push(...identifiers);
+  }
   return Object.fromEntries(Object.entries(rendered).map(([type, ids]) => [type, oneOrMany(ids)]));
 }
 
@@ -172,8 +176,10 @@ function renderPolicyDocument(inputs: { statements?: PolicyStatementArgs[]; [oth
     if (statement.notPrincipals?.length) rendered.NotPrincipal = renderPrincipals(statement.notPrincipals);
     if (statement.conditions?.length) {
       const condition: Record<string, Record<string, string | string[]>> = {};
-      for (const { test, variable, values } of statement.conditions)
-        (condition[test] ??= {})[variable] = oneOrMany(values);
+      for (const { test, variable, values } of statement.conditions) {
+        condition[test] ??= {};
+        condition[test][variable] = oneOrMany(values);
+      }
       rendered.Condition = condition;
     }
     return rendered;
@@ -182,7 +188,7 @@ function renderPolicyDocument(inputs: { statements?: PolicyStatementArgs[]; [oth
 }
 
 /** Answers for the provider functions the app and SST's components call. */
-export function invokeResult(token: string, inputs: Record<string, any>): Record<string, any> {
+export function invokeResult(token: string, inputs: Record<string, Json>): Record<string, Json> {
   switch (token) {
     case "aws:index/getRegion:getRegion":
       return {

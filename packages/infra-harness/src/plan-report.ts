@@ -1,7 +1,7 @@
 // What `sst deploy` would create for a stage, as `npm run plan` prints it: the resource tree with the
 // settings that matter for review, the outputs, and the security rule findings and warnings.
 import { pageContentSecurityPolicy, pageEndpoints } from "@iam-auth-api/client/site-security";
-import { asList, type Evaluation, type PlannedResource } from "./evaluation";
+import { type Json, asList, type Evaluation, type PlannedResource } from "./evaluation";
 import { childrenOf } from "./graph";
 import { ACCOUNT_ID, REGION } from "./mocks";
 import { identityPolicies, type PolicyDocument, UnreadablePolicies } from "./policies";
@@ -59,7 +59,7 @@ function principals(principal: unknown): string {
 
 /** One line per statement: `Allow s3:GetObject on Uploads/private/… if …`. */
 function statements(evaluation: Evaluation, policy: string | PolicyDocument, indent: string): string[] {
-  return asList((typeof policy === "string" ? JSON.parse(policy) : policy).Statement).map((statement: any) => {
+  return asList((typeof policy === "string" ? JSON.parse(policy) : policy).Statement).map((statement: Json) => {
     const actions = asList(statement.Action ?? statement.NotAction).join(", ");
     const resources = asList(statement.Resource)
       .map((resource) => nameOf(evaluation, String(resource)))
@@ -71,7 +71,7 @@ function statements(evaluation: Evaluation, policy: string | PolicyDocument, ind
 }
 
 /** `abort-incomplete-multipart-uploads (whole bucket): abort incomplete multipart uploads after 1 day`. */
-function lifecycleRule(rule: Record<string, any>): string {
+function lifecycleRule(rule: Record<string, Json>): string {
   const actions = [
     rule.abortIncompleteMultipartUpload &&
       `abort incomplete multipart uploads after ${rule.abortIncompleteMultipartUpload.daysAfterInitiation} day(s)`,
@@ -80,7 +80,7 @@ function lifecycleRule(rule: Record<string, any>): string {
     rule.noncurrentVersionExpiration &&
       `delete noncurrent versions after ${rule.noncurrentVersionExpiration.noncurrentDays} day(s)`,
     ...asList(rule.transitions).map(
-      (transition: any) => `move to ${transition.storageClass} after ${transition.days} day(s)`,
+      (transition: Json) => `move to ${transition.storageClass} after ${transition.days} day(s)`,
     ),
   ].filter(Boolean);
   const scope = (rule.filter?.prefix ?? rule.prefix) ? `prefix ${rule.filter?.prefix ?? rule.prefix}` : "whole bucket";
@@ -101,23 +101,23 @@ function roleGrants(evaluation: Evaluation, role: PlannedResource, indent: strin
 }
 
 /** Whether a role's inline policies are exclusive: one empty block (`[{}]`) makes pulumi-aws remove any others. */
-function exclusiveInlinePolicies(inputs: Record<string, any>, indent: string): string[] {
-  return asList(inputs.inlinePolicies).some((entry: any) => entry.policy === undefined)
+function exclusiveInlinePolicies(inputs: Record<string, Json>, indent: string): string[] {
+  return asList(inputs.inlinePolicies).some((entry: Json) => entry.policy === undefined)
     ? [`${indent}inline policies: exclusive (any others are removed)`]
     : [];
 }
 
 /** What limits the email a user pool sends: how accounts are recovered, when a changed email applies. */
-function userPoolEmailSafety(inputs: Record<string, any>): string {
+function userPoolEmailSafety(inputs: Record<string, Json>): string {
   const recovery = asList(inputs.accountRecoverySetting?.recoveryMechanisms)
-    .map((mechanism: any) => mechanism.name)
+    .map((mechanism: Json) => mechanism.name)
     .join(" then ");
   const verified = asList(inputs.userAttributeUpdateSettings?.attributesRequireVerificationBeforeUpdates);
   return `recovery by ${recovery || "SST default"} · ${verified.length ? `a changed ${verified.join(",")} applies once verified` : "changed attributes apply unverified"}`;
 }
 
 /** The attributes an app client may write and read with a user's tokens (unset = all of them), and how long its sessions last. */
-function clientAttributes(inputs: Record<string, any>): string {
+function clientAttributes(inputs: Record<string, Json>): string {
   const list = (attributes: unknown) => asList(attributes).join(",") || "ALL";
   const refresh = inputs.refreshTokenValidity
     ? `${inputs.refreshTokenValidity} ${inputs.tokenValidityUnits?.refreshToken ?? "days"}`
@@ -126,18 +126,18 @@ function clientAttributes(inputs: Record<string, any>): string {
 }
 
 /** The values infra/ hands a Lambda in its environment as `SST_RESOURCE_*` (SST's own link variables, App and keys, left out). */
-function linkedValueLines(evaluation: Evaluation, inputs: Record<string, any>, indent: string): string[] {
+function linkedValueLines(evaluation: Evaluation, inputs: Record<string, Json>, indent: string): string[] {
   return Object.entries(inputs.environment?.variables ?? {})
     .filter(([name]) => name.startsWith("SST_RESOURCE_") && name !== "SST_RESOURCE_App")
     .map(([name, value]) => `${indent}env ${name}=${nameOf(evaluation, String(value))}`);
 }
 
 /** A stage's per-route throttles, and whether its access log names the caller's Cognito identity. */
-function stageHardeningLines(inputs: Record<string, any>, indent: string): string[] {
+function stageHardeningLines(inputs: Record<string, Json>, indent: string): string[] {
   const format = inputs.accessLogSettings?.format ?? "";
   return [
     ...asList(inputs.routeSettings).map(
-      (setting: any) =>
+      (setting: Json) =>
         `${indent}${setting.routeKey}: throttling burst ${setting.throttlingBurstLimit} / rate ${setting.throttlingRateLimit}`,
     ),
     `${indent}access log caller: ${format.includes("$context.identity.cognitoIdentityId") ? "Cognito identity id" : "IP and user agent only"}`,
@@ -154,7 +154,7 @@ interface Summary {
 interface SummaryContext {
   evaluation: Evaluation;
   resource: PlannedResource;
-  inputs: Record<string, any>;
+  inputs: Record<string, Json>;
   indent: string;
 }
 
@@ -218,7 +218,7 @@ const SUMMARIES: Record<string, (context: SummaryContext) => Summary> = {
   }),
   "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ({ evaluation, inputs, indent }) => ({
     summary: `on ${nameOf(evaluation, inputs.bucket)}`,
-    details: asList(inputs.rules).map((rule: any) => `${indent}${lifecycleRule(rule)}`),
+    details: asList(inputs.rules).map((rule: Json) => `${indent}${lifecycleRule(rule)}`),
   }),
   "aws:s3/bucketPolicy:BucketPolicy": ({ evaluation, inputs, indent }) => ({
     summary: `on ${nameOf(evaluation, inputs.bucket)}`,
@@ -242,7 +242,7 @@ const SUMMARIES: Record<string, (context: SummaryContext) => Summary> = {
   },
   "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": ({ inputs }) => ({
     summary: asList(inputs.corsRules)
-      .map((rule: any) => `${asList(rule.allowedMethods).join(",")} from ${asList(rule.allowedOrigins).join(",")}`)
+      .map((rule: Json) => `${asList(rule.allowedMethods).join(",")} from ${asList(rule.allowedOrigins).join(",")}`)
       .join("; "),
     details: [],
   }),
@@ -272,7 +272,7 @@ const SUMMARIES: Record<string, (context: SummaryContext) => Summary> = {
   "aws:cognito/identityPool:IdentityPool": ({ evaluation, inputs }) => {
     const providers = [
       ...asList(inputs.cognitoIdentityProviders).map(
-        (provider: any) =>
+        (provider: Json) =>
           `${nameOf(evaluation, provider.providerName.split("/").pop())} client ${nameOf(evaluation, provider.clientId)} (token check ${provider.serverSideTokenCheck ? "on" : "OFF"})`,
       ),
       ...Object.keys(inputs.supportedLoginProviders ?? {}),
@@ -294,9 +294,9 @@ const SUMMARIES: Record<string, (context: SummaryContext) => Summary> = {
   // A web ACL's default action and each rule: what it blocks, per what key, at what rate.
   "aws:wafv2/webAcl:WebAcl": ({ inputs, indent }) => ({
     summary: `${inputs.scope} · default ${Object.keys(inputs.defaultAction ?? {}).join(",")}`,
-    details: asList(inputs.rules).map((rule: any) => {
+    details: asList(inputs.rules).map((rule: Json) => {
       const rate = rule.statement?.rateBasedStatement;
-      const operations = asList(rate?.scopeDownStatement?.orStatement?.statements).map((statement: any) =>
+      const operations = asList(rate?.scopeDownStatement?.orStatement?.statements).map((statement: Json) =>
         String(statement.byteMatchStatement?.searchString).split(".").pop(),
       );
       const what = rate
@@ -343,9 +343,9 @@ function render(
     ...details,
   ];
   const children = childrenOf(evaluation, resource).filter((child) => !BOOKKEEPING.has(child.type));
-  children.forEach((child, index) =>
-    lines.push(...render(evaluation, child, childPrefix, index === children.length - 1, false)),
-  );
+  children.forEach((child, index) => {
+    lines.push(...render(evaluation, child, childPrefix, index === children.length - 1, false));
+  });
   return lines;
 }
 

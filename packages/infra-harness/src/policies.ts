@@ -1,11 +1,11 @@
 // The IAM policy documents an evaluation holds, read the way IAM reads them.
-import { asList, type Evaluation, type PlannedResource } from "./evaluation";
+import { type Json, asList, type Evaluation, type PlannedResource } from "./evaluation";
 import { referencing, rolePoliciesOf } from "./graph";
 import { AWS_MANAGED_POLICIES } from "./managed-policies";
 
 export interface PolicyDocument {
   Version: string;
-  Statement: Record<string, any>[];
+  Statement: Record<string, Json>[];
 }
 
 /** One identity policy a role carries, and where it comes from. */
@@ -37,9 +37,9 @@ export function identityPolicies(evaluation: Evaluation, role: PlannedResource):
   }
   // An empty block (`[{}]`) only makes the role's inline policies exclusive: it holds no policy.
   const inline = asList(role.inputs.inlinePolicies)
-    .filter((entry: any) => entry.policy !== undefined)
+    .filter((entry: Json) => entry.policy !== undefined)
     .map(
-      (entry: any): IdentityPolicy => ({
+      (entry: Json): IdentityPolicy => ({
         name: entry.name as string,
         source: "inline",
         policy: JSON.parse(entry.policy),

@@ -6,20 +6,20 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { type Build, type Evaluation, type PlannedResource, resourceKey, type Scenario } from "./evaluation";
+import { type Json, type Build, type Evaluation, type PlannedResource, resourceKey, type Scenario } from "./evaluation";
 import { resolveHandler } from "./handlers";
 import { computedOutputs, invokeResult } from "./mocks";
 
 interface SstConfig {
   app(input: { stage: string }): { name: string; removal?: "remove" | "retain" | "retain-all"; protect?: boolean };
-  run(): Promise<Record<string, unknown> | void>;
+  run(): Promise<Record<string, unknown> | undefined>;
 }
 
 /** The bundle's modules, imported only once the globals they read on load exist. */
 interface AppModules {
   config: () => Promise<{ default: SstConfig }>;
   namespaces: () => Promise<{ sst: unknown; aws: unknown }>;
-  platform: () => Promise<{ run: (program: () => Promise<any>) => Promise<Record<string, unknown>> }>;
+  platform: () => Promise<{ run: (program: () => Promise<Json>) => Promise<Record<string, unknown>> }>;
 }
 
 export interface ProgramContext {
@@ -36,7 +36,7 @@ export interface ProgramContext {
  * exist, as the real build does, and hands back an empty bundle directory to zip.
  */
 async function startRpcServer(root: string, work: string, builds: Build[]): Promise<Server> {
-  const methods: Record<string, (args: any) => Promise<unknown>> = {
+  const methods: Record<string, (args: Json) => Promise<unknown>> = {
     "Provider.Aws.Bootstrap": async ({ region }) => ({
       asset: `sst-asset-${region}-example`,
       assetEcrRegistryId: "123456789012",
@@ -80,7 +80,7 @@ async function startRpcServer(root: string, work: string, builds: Build[]): Prom
 }
 
 /** Secrets reach the mocks wrapped in Pulumi's wire marker; the tests judge the value itself. */
-function revealSecrets(value: any): any {
+function revealSecrets(value: Json): Json {
   if (Array.isArray(value)) return value.map(revealSecrets);
   if (value === null || typeof value !== "object") return value;
   if (value[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return revealSecrets(value.value);
@@ -88,7 +88,7 @@ function revealSecrets(value: any): any {
 }
 
 const describeParent = (parent: pulumi.Resource | undefined) =>
-  parent && resourceKey({ type: (parent as any).__pulumiType, name: (parent as any).__name });
+  parent && resourceKey({ type: (parent as Json).__pulumiType, name: (parent as Json).__name });
 
 /** Evaluates the app for one scenario under Pulumi mocks and writes the Evaluation as JSON. */
 export async function evaluateProgram(modules: AppModules, context: ProgramContext) {
@@ -166,7 +166,7 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
   const failure = new Promise<never>((_, reject) => process.once("unhandledRejection", reject));
   const outputs = await Promise.race([program, failure]);
   // Lambdas, code objects and routes are registered inside `.apply()` after the program returns.
-  const waitForRPCs: () => Promise<void> = (pulumi.runtime as any).waitForRPCs;
+  const waitForRPCs: () => Promise<void> = (pulumi.runtime as Json).waitForRPCs;
   let count = -1;
   while (count !== registered.size) {
     count = registered.size;

@@ -1,7 +1,7 @@
 // Security rules over the whole evaluated graph, in the spirit of cdk-nag's AwsSolutions pack
 // (the id each one follows is in `follows`). They read inputs only, so they judge any stage.
 import { PASSWORD_POLICY } from "@iam-auth-api/client/password-policy";
-import { asList, type Evaluation, type PlannedResource, resourceKey } from "./evaluation";
+import { type Json, asList, type Evaluation, type PlannedResource, resourceKey } from "./evaluation";
 import { logGroupOf, ofType, referencedBy, referencing } from "./graph";
 import { AWS_MANAGED_POLICIES, isAwsManaged } from "./managed-policies";
 import { ACCOUNT_ID, REGION } from "./mocks";
@@ -75,8 +75,8 @@ function allowStatements(evaluation: Evaluation) {
   const { documents, unreadable } = policyDocuments(evaluation);
   const statements = documents.flatMap(({ resource, source, policy }) =>
     asList(policy.Statement)
-      .filter((statement: any) => statement.Effect === "Allow")
-      .map((statement: any) => ({ resource, source, statement: statement as Record<string, any> })),
+      .filter((statement: Json) => statement.Effect === "Allow")
+      .map((statement: Json) => ({ resource, source, statement: statement as Record<string, Json> })),
   );
   return { statements, unreadable };
 }
@@ -178,10 +178,10 @@ const lambdaLogsOwnGroup: Rule = {
         logGroupOf(evaluation, fn)?.outputs.arn ?? `arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:${own}`;
       const finding = (message: string) => ({ resource: fn, message });
       if (!role) return [finding(`its role ${fn.inputs.role} is not in the graph`)];
-      let statements: Record<string, any>[];
+      let statements: Record<string, Json>[];
       try {
         statements = identityPolicies(evaluation, role).flatMap(
-          ({ policy }) => asList(policy.Statement) as Record<string, any>[],
+          ({ policy }) => asList(policy.Statement) as Record<string, Json>[],
         );
       } catch (error) {
         if (!(error instanceof UnreadablePolicies)) throw error;
@@ -255,7 +255,7 @@ const bucketPublicAccessBlock: Rule = {
     }),
 };
 
-const deniesInsecureTransport = (statement: Record<string, any>, bucketArn: string) =>
+const deniesInsecureTransport = (statement: Record<string, Json>, bucketArn: string) =>
   statement.Effect === "Deny" &&
   (statement.Principal === "*" || asList(statement.Principal?.AWS).includes("*")) &&
   asList(statement.Action).includes("s3:*") &&
@@ -271,7 +271,7 @@ const bucketTlsOnly: Rule = {
       .filter((bucket) => {
         const policies = referencing(evaluation, "aws:s3/bucketPolicy:BucketPolicy", "bucket", bucket.outputs.bucket);
         return !policies.some((policy) =>
-          JSON.parse(policy.inputs.policy).Statement.some((statement: Record<string, any>) =>
+          JSON.parse(policy.inputs.policy).Statement.some((statement: Record<string, Json>) =>
             deniesInsecureTransport(statement, bucket.outputs.arn),
           ),
         );
@@ -340,8 +340,8 @@ const identityPoolTokenCheck: Rule = {
   check: (evaluation) =>
     ofType(evaluation, "aws:cognito/identityPool:IdentityPool").flatMap((pool) =>
       asList(pool.inputs.cognitoIdentityProviders)
-        .filter((provider: any) => provider.serverSideTokenCheck !== true)
-        .map((provider: any) => ({
+        .filter((provider: Json) => provider.serverSideTokenCheck !== true)
+        .map((provider: Json) => ({
           resource: pool,
           message: `does not check tokens of ${provider.providerName}`,
         })),
@@ -376,7 +376,7 @@ const bucketLifecycle: Rule = {
         "bucket",
         bucket.outputs.bucket,
       )
-        .flatMap((configuration) => asList(configuration.inputs.rules) as Record<string, any>[])
+        .flatMap((configuration) => asList(configuration.inputs.rules) as Record<string, Json>[])
         .filter((rule) => rule.status === "Enabled" && !rule.filter?.prefix && !rule.filter?.and && !rule.filter?.tag);
       const versioned = referencing(
         evaluation,

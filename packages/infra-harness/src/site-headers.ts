@@ -1,13 +1,13 @@
 // The HTTP headers the site's CloudFront distribution adds to every response, read from the app's
 // offline evaluation: the browser tests serve the page with exactly these.
 import { evaluate } from "./evaluate";
-import type { Evaluation } from "./evaluation";
+import type { Json, Evaluation } from "./evaluation";
 import { ofType, referencedBy } from "./graph";
 
 const POLICY = "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy";
 
 /** Each security header setting of a response headers policy, as the header CloudFront sends. */
-const HEADERS: Record<string, (config: any) => [string, string]> = {
+const HEADERS: Record<string, (config: Json) => [string, string]> = {
   contentSecurityPolicy: (config) => ["content-security-policy", config.contentSecurityPolicy],
   strictTransportSecurity: (config) => [
     "strict-transport-security",
@@ -36,7 +36,7 @@ export function siteHeadersOf(evaluation: Evaluation): Record<string, string> {
 }
 
 /** The headers a response headers policy (its inputs) makes CloudFront send, lower-case names. */
-export function responseHeaders(inputs: Record<string, any>): Record<string, string> {
+export function responseHeaders(inputs: Record<string, Json>): Record<string, string> {
   const unknown = [
     ...Object.keys(inputs).filter((key) => !["comment", "name", "securityHeadersConfig"].includes(key)),
     ...Object.keys(inputs.securityHeadersConfig ?? {}).filter((key) => !HEADERS[key]),

@@ -13,6 +13,7 @@ import type { Caller, CredentialStore } from "./identity-pool";
 import type { Functions } from "./lambda";
 import { json, type Plumbing, reply } from "./plumbing";
 import { verifySignedRequest } from "./sigv4";
+import type { Json } from "@iam-auth-api/infra-harness/evaluation";
 
 export interface ApiGateway {
   url: string;
@@ -99,7 +100,7 @@ function routeEvent(
       ...(body.length && { body: body.toString("base64"), isBase64Encoded: true }),
     },
   );
-  const context = event.requestContext as APIGatewayProxyEventV2["requestContext"] & { authorizer?: any };
+  const context = event.requestContext as APIGatewayProxyEventV2["requestContext"] & { authorizer?: Json };
   context.accountId = app.accountId;
   context.http.path = url.pathname;
   context.http.sourceIp = request.socket.remoteAddress ?? "127.0.0.1";

@@ -12,6 +12,7 @@ import type { ServerResponse } from "node:http";
 import { join } from "node:path";
 import { awsError, json, type Plumbing } from "./plumbing";
 import type { UserPool } from "./user-pool";
+import type { Json } from "@iam-auth-api/infra-harness/evaluation";
 
 /** Who signed a request: a user of the identity pool, or a Lambda function with its own role. */
 export type Caller =
@@ -145,11 +146,11 @@ async function restoreState(options: IdentityPoolOptions): Promise<IdentityPoolS
   return state;
 }
 
-type Operation = (state: IdentityPoolState, input: Record<string, any>, response: ServerResponse) => Promise<void>;
+type Operation = (state: IdentityPoolState, input: Record<string, Json>, response: ServerResponse) => Promise<void>;
 
 const OPERATIONS: Record<string, Operation> = { GetId: getId, GetCredentialsForIdentity: getCredentialsForIdentity };
 
-async function getId(state: IdentityPoolState, input: Record<string, any>, response: ServerResponse) {
+async function getId(state: IdentityPoolState, input: Record<string, Json>, response: ServerResponse) {
   if (input.IdentityPoolId !== state.config.id)
     return awsError(response, "ResourceNotFoundException", `IdentityPool '${input.IdentityPoolId}' not found.`);
   const caller = await authenticate(state, input.Logins);
@@ -163,7 +164,7 @@ async function getId(state: IdentityPoolState, input: Record<string, any>, respo
 
 async function getCredentialsForIdentity(
   state: IdentityPoolState,
-  input: Record<string, any>,
+  input: Record<string, Json>,
   response: ServerResponse,
 ) {
   const caller = await authenticate(state, input.Logins);

@@ -12,6 +12,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import { type BuildOptions, build, context as esbuildContext } from "esbuild";
 import type { AppRoute } from "./app-model";
 import type { CredentialStore } from "./identity-pool";
+import type { Json } from "@iam-auth-api/infra-harness/evaluation";
 
 export interface FunctionsOptions {
   routes: AppRoute[];
@@ -36,7 +37,7 @@ export interface Functions {
 interface Runtime {
   worker: Worker;
   /** Invocations in flight on this worker, by id. */
-  pending: Map<string, { resolve(value: any): void; reject(error: Error): void }>;
+  pending: Map<string, { resolve(value: Json): void; reject(error: Error): void }>;
 }
 
 interface Running {

@@ -51,7 +51,11 @@ export async function startLocal(
     },
   };
   return new Promise((resolve, reject) => {
-    const onData = () => stdout.includes("\nReady.") && (child.stdout.off("data", onData), resolve(stack));
+    const onData = () => {
+      if (!stdout.includes("\nReady.")) return;
+      child.stdout.off("data", onData);
+      resolve(stack);
+    };
     child.stdout.on("data", onData);
     exited.then((code) => reject(new Error(`npm start exited (${code}) before it was ready:\n${stdout}\n${stderr}`)));
   });

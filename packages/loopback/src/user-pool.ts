@@ -16,6 +16,7 @@ import { userPoolProviderName } from "@iam-auth-api/client/settings";
 import { awsError, awsJson, forward, json, type Plumbing, relay, waitFor } from "./plumbing";
 import { createChallenge, createVerifier, type ServerChallenge, type Verifier } from "./srp-server";
 import { withClaims } from "./tokens";
+import type { Json } from "@iam-auth-api/infra-harness/evaluation";
 
 const COGNITO_LOCAL_BIN = fileURLToPath(
   new URL("../../../node_modules/cognito-local/lib/bin/start.js", import.meta.url),
@@ -186,7 +187,7 @@ async function restoreOrCreatePool(cognitoLocal: CognitoLocal, options: UserPool
 /** How a verifier's numbers are saved: JSON has no big integers. */
 const BIGINT = "bigint:";
 
-type Input = Record<string, any>;
+type Input = Record<string, Json>;
 type Operation = (
   state: UserPoolState,
   input: Input,
@@ -529,6 +530,7 @@ async function startCognitoLocal(cwd: string, onCrash?: (reason: string) => void
   let log = "";
   child.stdout!.on("data", (chunk) => (log += chunk.toString()));
   child.stderr!.on("data", (chunk) => (log += chunk.toString()));
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
   const plain = () => log.replace(/\u001b\[[0-9;]*m/g, "");
   let stopping = false;
   child.once("exit", (code, signal) => {

@@ -92,7 +92,7 @@ describe("npm run verify against the loopback doubles", () => {
       await nothingLeftBehind(stdout);
     } finally {
       Object.assign(stage.cors.api, saved.api);
-      stage.cors.bucket.forEach((rule, index) => Object.assign(rule, saved.bucket[index]));
+      for (const [index, rule] of stage.cors.bucket.entries()) Object.assign(rule, saved.bucket[index]);
     }
   }, 90_000);
 
@@ -121,7 +121,7 @@ describe("npm run verify against the loopback doubles", () => {
     // The site is production's one origin: the dev server's is not admitted there.
     expect(production.api.allowOrigins).toEqual([site]);
     Object.assign(stage.cors.api, production.api);
-    stage.cors.bucket.forEach((rule, index) => Object.assign(rule, production.bucket[index]));
+    for (const [index, rule] of stage.cors.bucket.entries()) Object.assign(rule, production.bucket[index]);
     try {
       const { code, stdout } = await stage.verify(["--stage", "prod", "--yes", "--outputs", stage.outputsFile]);
       expect(stdout).toMatch(/^Verifying stage prod /);
@@ -130,7 +130,7 @@ describe("npm run verify against the loopback doubles", () => {
         expect(titled(stdout, `the ${service} refuses http://localhost:5173`)).toMatch(/^✓ .* → \d+ refused: /);
       // Production with the dev server's origin still admitted, as a dev stage has it: both lines name it.
       Object.assign(stage.cors.api, saved.api);
-      stage.cors.bucket.forEach((rule, index) => Object.assign(rule, saved.bucket[index]));
+      for (const [index, rule] of stage.cors.bucket.entries()) Object.assign(rule, saved.bucket[index]);
       const devCors = await stage.verify(["--stage", "prod", "--yes", "--outputs", stage.outputsFile]);
       for (const service of ["API", "bucket"])
         expect(titled(devCors.stdout, `the ${service} refuses http://localhost:5173`)).toMatch(
@@ -142,7 +142,7 @@ describe("npm run verify against the loopback doubles", () => {
       await nothingLeftBehind(stdout);
     } finally {
       Object.assign(stage.cors.api, saved.api);
-      stage.cors.bucket.forEach((rule, index) => Object.assign(rule, saved.bucket[index]));
+      for (const [index, rule] of stage.cors.bucket.entries()) Object.assign(rule, saved.bucket[index]);
     }
   }, 90_000);
 

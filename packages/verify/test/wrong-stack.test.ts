@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Evaluation } from "@iam-auth-api/infra-harness/evaluation";
 import { type LocalStage, startLocalStage } from "./stack";
 
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
 const OWN_PREFIX = "${cognito-identity.amazonaws.com:sub}";
 
 /** Every policy that names the caller's own identity names any identity instead; no provider asks the user pool about revoked sign-ins. */

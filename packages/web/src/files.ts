@@ -95,7 +95,9 @@ async function send(
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open(method, signed.url);
-    signed.headers.forEach((value, name) => request.setRequestHeader(name, value));
+    signed.headers.forEach((value, name) => {
+      request.setRequestHeader(name, value);
+    });
     if (onProgress) request.upload.onprogress = (event) => onProgress(event.loaded);
     request.onload = () =>
       resolve({ status: request.status, body: request.responseText, etag: request.getResponseHeader("ETag") });

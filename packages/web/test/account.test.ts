@@ -8,7 +8,7 @@ import {
 import { afterEach, describe, expect, test } from "vitest";
 import { RENEW_MARGIN_MS } from "@iam-auth-api/client/renewal";
 import { SIGN_IN_AGAIN } from "../src/problem";
-import { useWebApp } from "./fixture";
+import { webAppForThisFile } from "./fixture";
 import {
   alertText,
   button,
@@ -22,7 +22,7 @@ import {
   upload,
 } from "@iam-auth-api/loopback/web-ui";
 
-const app = useWebApp();
+const app = webAppForThisFile();
 afterEach(() => {
   expect(app().loopback.corsRefusals).toEqual([]);
   app().loopback.credentialLifetimeMs = 60 * 60 * 1000;

@@ -12,7 +12,7 @@ import { infraSiteHeaders } from "@iam-auth-api/infra-harness/site-headers";
  * One app, loopback and Chromium per test file, the doubles answering CORS and the page served with
  * the security headers as infra/ configures them; each test takes a new context from it.
  */
-export function useWebApp(): () => WebApp {
+export function webAppForThisFile(): () => WebApp {
   let app: WebApp | undefined;
   beforeAll(async () => {
     app = await startWebApp(await infraCors(), { siteHeaders: await infraSiteHeaders(), build: builtForThisFile });

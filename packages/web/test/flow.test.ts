@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import { AwsClient } from "aws4fetch";
 import { afterEach, describe, expect, test } from "vitest";
-import { useWebApp } from "./fixture";
+import { webAppForThisFile } from "./fixture";
 import { noSuchFile } from "@iam-auth-api/client/messages";
 import {
   alertText,
@@ -18,7 +18,7 @@ import {
   upload,
 } from "@iam-auth-api/loopback/web-ui";
 
-const app = useWebApp();
+const app = webAppForThisFile();
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 afterEach(() => {
   // Every preflight the page sent was admitted by infra/'s CORS, judged as a strict browser would.

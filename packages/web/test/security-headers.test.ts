@@ -6,9 +6,9 @@ import { expect, test } from "vitest";
 import { infraSiteHeaders } from "@iam-auth-api/infra-harness/site-headers";
 import { PAGE_ORIGIN } from "@iam-auth-api/loopback/web-app";
 import { alertText, button, confirmedUser, download, openApp, signIn, upload } from "@iam-auth-api/loopback/web-ui";
-import { useWebApp } from "./fixture";
+import { webAppForThisFile } from "./fixture";
 
-const app = useWebApp();
+const app = webAppForThisFile();
 const directives = (policy: string) =>
   Object.fromEntries(
     policy
