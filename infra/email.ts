@@ -2,7 +2,7 @@
 // own sender (COGNITO_DEFAULT) has a small daily quota that AWS says is not meant for production:
 // past it, confirmation codes stop and sign-up answers LimitExceededException. A stage that sets
 // both settings (`.env.<stage>`) sends through its own SES identity instead (DEVELOPER).
-import { halfConfigured, setting } from "./settings";
+import { halfConfigured, setting } from "./stage-settings";
 
 const FROM = "SES_FROM_ADDRESS";
 const IDENTITY = "SES_IDENTITY_ARN";

@@ -3,7 +3,7 @@
 // `.env.<stage>`), the one secret with `npx sst secret set TwitterConsumerSecret <secret> --stage <stage>`.
 // Federated users get the same authenticated role as everyone: nothing here grants anything.
 import { auth0ProviderName, FEDERATED_PROVIDERS } from "@iam-auth-api/client/providers";
-import { halfConfigured, setting } from "./settings";
+import { halfConfigured, setting } from "./stage-settings";
 
 /** Each social provider's stage setting, and the Logins key the identity pool (and the clients) know it by. */
 const SOCIAL_PROVIDERS = {

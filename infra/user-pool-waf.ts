@@ -8,7 +8,7 @@
 // (SST 4.17.1's CognitoUserPool has no option for it, so it is an `aws.wafv2` resource of its own);
 // it bills per ACL, per rule and per request inspected (see the README).
 import { userPool } from "./auth";
-import { onOffSetting } from "./settings";
+import { onOffSetting } from "./stage-settings";
 
 /** A 5-minute window: WAF counts each IP's requests over it (the default, and what the limits below mean). */
 const WINDOW_SECONDS = 300;
