@@ -35,7 +35,7 @@ export async function clientRows(runs: number): Promise<Row[]> {
     const bare: number[] = [];
     const help: number[] = [];
     const cold = { ms: [] as number[], requests: [] as number[] };
-    const warm = { ms: [] as number[], requests: [] as number[] };
+    const warm = { ms: [] as number[], requests: [] as number[], clientMs: [] as number[] };
     // Node's compile cache (beside the credential cache) is written by the first run of each path.
     await timeNode([BIN, "--help"], workspace);
     for (let i = 0; i < runs; i++) {
@@ -51,8 +51,13 @@ export async function clientRows(runs: number): Promise<Row[]> {
       cold.requests.push(loopback.count() - before);
 
       before = loopback.count();
-      warm.ms.push(await timeNode([BIN, "whoami"], workspace));
-      warm.requests.push(loopback.count() - before);
+      const ms = await timeNode([BIN, "whoami"], workspace);
+      const answered = loopback.requests.slice(before);
+      warm.ms.push(ms);
+      warm.requests.push(answered.length);
+      // The double's answer (SigV4 check, the IAM simulator, the handler's worker) is not the CLI's
+      // time, and a real API Gateway's would not be either: the target is the CLI's own share.
+      warm.clientMs.push(ms - answered.reduce((sum, request) => sum + (request.answerMs ?? 0), 0));
     }
     const node = median(bare);
     return [
@@ -84,7 +89,22 @@ export async function clientRows(runs: number): Promise<Row[]> {
         what: "whoami, warm cache ÷ node -e 0",
         value: median(warm.ms) / node,
         unit: "×",
+        note: "with the double's answer",
+      },
+      {
+        section: "client",
+        what: "the double's answer to it",
+        value: median(warm.ms.map((ms, index) => ms - warm.clientMs[index])),
+        unit: "ms",
+        note: "SigV4, IAM simulator, handler worker",
+      },
+      {
+        section: "client",
+        what: "whoami, warm cache, the CLI's share ÷ node -e 0",
+        value: median(warm.clientMs) / node,
+        unit: "×",
         target: { max: 1.5 },
+        note: "wall time less the double's answer",
       },
       { section: "client", what: "login + whoami, cold cache: requests", value: median(cold.requests), unit: "req" },
       {

@@ -22,6 +22,8 @@ export interface RecordedRequest {
   operation: string;
   /** The raw request body, so tests can check what the CLI sends (never the password). */
   body: string;
+  /** How long the double took, from the request's arrival to the end of its answer (set once answered): the bench's share of a call that is not the client's. */
+  answerMs?: number;
 }
 
 /** An HTTP answer a test queues in place of the double's. */
@@ -80,15 +82,21 @@ export function createPlumbing(
   async function listen(service: Service, handle: Handle, port = 0): Promise<string> {
     const answersCors = serviceCors(service, cors);
     const server = createServer(async (request, response) => {
+      const arrived = performance.now();
       const body = await readBody(request);
       const target = String(request.headers["x-amz-target"] ?? "").split(".")[1];
       const client = fromClient(request);
-      if (client)
-        requests.push({
+      if (client) {
+        const recorded: RecordedRequest = {
           service,
           operation: target || `${request.method} ${request.url}`,
           body: body.toString("utf8"),
+        };
+        requests.push(recorded);
+        response.once("finish", () => {
+          recorded.answerMs = performance.now() - arrived;
         });
+      }
       const preflight = preflightOf(request);
       if (preflight) {
         const answer = answersCors.preflight(preflight);
