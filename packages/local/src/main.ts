@@ -59,7 +59,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`npm start: ${evaluationFailed(evaluation.message)}\n`);
     return 1;
   }
-  const stack = await startStack(evaluation, dataDir, ports, options, stopped.crash);
+  // The ports were free before the evaluation (seconds ago); something may have taken one since.
+  const stack = await startStack(evaluation, dataDir, ports, options, stopped.crash).catch(async (error: Error) => {
+    const taken = await firstBusyPort(ports, options.web);
+    if (!taken) throw error;
+    process.stderr.write(`npm start: ${taken}\n`);
+    return undefined;
+  });
+  if (!stack) return 2;
   const outputsFile = await writeOutputs(dataDir, stack);
   printReady(stack, outputsFile, options);
   const reason = await stopped.promise;
@@ -126,11 +133,13 @@ async function startStack(
     onCode: (email, code, reason) => process.stdout.write(`Emailed ${email} a ${reason} code: ${code}\n`),
     onCrash: (_service, reason) => crash(serviceStopped("The user pool", reason)),
   });
+  let codes: Server | undefined;
   try {
-    const codes = await serveCodes(loopback, ports.codes);
+    codes = await serveCodes(loopback, ports.codes);
     const web = options.web ? await startWeb(loopback) : undefined;
     return { loopback, codes, codesUrl: `http://127.0.0.1:${(codes.address() as AddressInfo).port}/codes`, web };
   } catch (error) {
+    await new Promise((resolve) => (codes ? codes.close(resolve) : resolve(undefined)));
     await loopback.stop();
     throw error;
   }
