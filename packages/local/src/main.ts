@@ -52,9 +52,12 @@ export async function main(argv: string[]): Promise<number> {
   await mkdir(dataDir, { recursive: true });
 
   const stopped = stopSignal();
-  const evaluation = await evaluate({ stage: LOCAL_STAGE, ...(options.config && { config: options.config }) }).catch(
-    (error: Error) => error,
-  );
+  const evaluation = await Promise.race([
+    evaluate({ stage: LOCAL_STAGE, ...(options.config && { config: options.config }) }).catch((error: Error) => error),
+    stopped.promise.then(() => undefined),
+  ]);
+  // Ctrl-C reaches the evaluation's process too (one process group): stopped, not failed.
+  if (!evaluation || stopped.requested()) return 0;
   if (evaluation instanceof Error) {
     process.stderr.write(`npm start: ${evaluationFailed(evaluation.message)}\n`);
     return 1;
@@ -68,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   if (!stack) return 2;
   const outputsFile = await writeOutputs(dataDir, stack);
-  printReady(stack, outputsFile, options);
+  if (!stopped.requested()) printReady(stack, outputsFile, options);
   const reason = await stopped.promise;
   if (reason) process.stderr.write(`npm start: ${reason}\n`);
   await stopStack(stack);
@@ -110,11 +113,20 @@ function inUse(port: number): Promise<boolean> {
 }
 
 /** Resolves with undefined on Ctrl-C or SIGTERM, with the reason when a service crashed. */
-function stopSignal(): { promise: Promise<string | undefined>; crash(reason: string): void } {
+function stopSignal(): {
+  promise: Promise<string | undefined>;
+  requested(): boolean;
+  crash(reason: string): void;
+} {
   let settle: (reason: string | undefined) => void = () => {};
+  let requested = false;
   const promise = new Promise<string | undefined>((resolve) => (settle = resolve));
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => settle(undefined));
-  return { promise, crash: (reason) => settle(reason) };
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      requested = true;
+      settle(undefined);
+    });
+  return { promise, requested: () => requested, crash: (reason) => settle(reason) };
 }
 
 async function startStack(

@@ -1,5 +1,7 @@
 // `npm start` as a user runs it: a subprocess on free ports with its data in a temp project, driven
 // by the CLI with `--local` and by raw signed requests; stopped with SIGINT as Ctrl-C would.
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
@@ -12,6 +14,7 @@ import {
   freePortBase,
   type LocalStack,
   listening,
+  START,
   STARTUP_MS,
   startLocal,
 } from "@iam-auth-api/loopback/npm-start";
@@ -191,5 +194,34 @@ describe("a narrower role policy in infra/ is what the local stack enforces", ()
     const upload = await cli(["upload", "notes.txt"]);
     expect(upload.code).toBe(1);
     expect(upload.stderr).toMatch(/S3 refused/);
+  });
+});
+
+describe("stopping npm start before it is ready", () => {
+  // A terminal's Ctrl-C signals the whole process group, the evaluation's process included.
+  test("Ctrl-C while the app evaluates: a quiet stop, exit 0 as after Ready", { timeout: STARTUP_MS }, async () => {
+    const base = await freePortBase();
+    const dataDir = join(REPOSITORY_ROOT, ".sst", `local-interrupted-${base}`);
+    const child = spawn(process.execPath, [START, "--no-web", "--port", String(base), "--data-dir", dataDir], {
+      cwd: REPOSITORY_ROOT,
+      detached: true,
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    try {
+      // The data directory is made just before the evaluation starts; its process is a child.
+      while (!existsSync(dataDir) || (await childrenOf(child.pid!)).length === 0)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const children = await childrenOf(child.pid!);
+      process.kill(-child.pid!, "SIGINT");
+      expect(await exited).toBe(0);
+      expect(output).toBe("");
+      for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
