@@ -27,7 +27,7 @@ interface Stack {
   web: ViteDevServer | undefined;
 }
 
-/** Runs until Ctrl-C (SIGINT), SIGTERM or a crashed service; returns the exit code. */
+/** Runs until Ctrl-C (SIGINT), SIGTERM, SIGHUP or a crashed service; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let options: StartOptions;
   try {
@@ -112,7 +112,7 @@ function inUse(port: number): Promise<boolean> {
   });
 }
 
-/** Resolves with undefined on Ctrl-C or SIGTERM, with the reason when a service crashed. */
+/** Resolves with undefined on Ctrl-C, SIGTERM or SIGHUP, with the reason when a service crashed. */
 function stopSignal(): {
   promise: Promise<string | undefined>;
   requested(): boolean;
@@ -121,7 +121,8 @@ function stopSignal(): {
   let settle: (reason: string | undefined) => void = () => {};
   let requested = false;
   const promise = new Promise<string | undefined>((resolve) => (settle = resolve));
-  for (const signal of ["SIGINT", "SIGTERM"] as const)
+  // SIGHUP: the terminal was closed, which must stop the stack as Ctrl-C does.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
     process.once(signal, () => {
       requested = true;
       settle(undefined);

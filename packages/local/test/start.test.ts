@@ -197,7 +197,23 @@ describe("a narrower role policy in infra/ is what the local stack enforces", ()
   });
 });
 
-describe("stopping npm start before it is ready", () => {
+describe("stopping npm start", () => {
+  test("a closed terminal (SIGHUP) stops it as Ctrl-C does, outputs removed", { timeout: STARTUP_MS }, async () => {
+    const base = await freePortBase();
+    const dataDir = join(REPOSITORY_ROOT, ".sst", `local-hangup-${base}`);
+    const stack = await startLocal(["--port", String(base), "--data-dir", dataDir]);
+    try {
+      const children = await childrenOf(stack.process.pid!);
+      expect(await stack.stop("SIGHUP")).toBe(0);
+      for (let offset = 0; offset < 5; offset++) expect(await listening(base + offset)).toBe(false);
+      for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
+      expect(existsSync(join(dataDir, "outputs.json"))).toBe(false);
+    } finally {
+      await stack.stop("SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   // A terminal's Ctrl-C signals the whole process group, the evaluation's process included.
   test("Ctrl-C while the app evaluates: a quiet stop, exit 0 as after Ready", { timeout: STARTUP_MS }, async () => {
     const base = await freePortBase();
