@@ -31,7 +31,7 @@ interface Stack {
 export async function main(argv: string[]): Promise<number> {
   let options: StartOptions;
   try {
-    options = parseOptions(argv);
+    options = parseOptions(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`npm start: ${error.message}\n`);

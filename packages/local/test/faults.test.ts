@@ -31,6 +31,29 @@ describe("bad input: one line that says what to do, exit 2", () => {
     });
   });
 
+  // What npm passes for `npm start --reset --port 4800` (no `--`): the options as its config, 4800 as an argument.
+  test.each([
+    { env: { npm_config_reset: "true" }, args: [], option: "--reset" },
+    { env: { npm_config_port: "true" }, args: ["4800"], option: "--port <base>" },
+    { env: { npm_config_port: "4800" }, args: [], option: "--port 4800" },
+    { env: { npm_config_data_dir: "x" }, args: [], option: "--data-dir x" },
+    { env: { npm_config_web: "" }, args: [], option: "--no-web" },
+    { env: { npm_config_config: "true" }, args: ["other.config.ts"], option: "--config <file>" },
+  ])("an option npm kept for itself: $option", ({ env, args, option }) => {
+    const result = spawnSync(process.execPath, [START, ...args], {
+      cwd: REPOSITORY_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      // Were the option not refused, the stack would start: stopped rather than blocking the run.
+      timeout: 30_000,
+    });
+    expect(result).toMatchObject({
+      status: 2,
+      stdout: "",
+      stderr: `npm start: npm took ${option.split(" ")[0]} for itself and did not pass it on: put npm start's options after --, as in \`npm start -- ${option}\`.\n`,
+    });
+  });
+
   test("a port that is not one", () => {
     expect(run(["--port", "70000"])).toMatchObject({
       status: 2,
