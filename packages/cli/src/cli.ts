@@ -1,6 +1,7 @@
 import { CliError, UsageError } from "./cli-error";
 import type { Context } from "./context";
 import { type CommandDefinition, fastCall, optionSpecs } from "./fast-path";
+import { invocation } from "./invocation";
 import { DEFAULT_OUTPUTS_FILE, LOCAL_OUTPUTS_FILE, loadOutputs, useLocalStack } from "./outputs";
 import { forTerminal, progress, type Io } from "./terminal";
 
@@ -102,6 +103,7 @@ export async function main(
     io,
     json,
     outputs: (names) => loadOutputs(globals().local ? useLocalStack(env) : globals().outputs, env, names),
+    invocation: () => invocation(globals()),
     print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${forTerminal(text)}\n`),
     progress(label) {
       const clear = progress(io, json(), label);

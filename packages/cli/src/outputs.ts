@@ -1,5 +1,5 @@
 // Synchronous file access: node:fs/promises alone costs a command a few milliseconds to load.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { outputEnvName, type OutputName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
 import { TEST_ENDPOINT_ENV } from "./test-settings";
@@ -60,7 +60,7 @@ export async function loadOutputs<Name extends OutputName>(
     const plural = missing.length > 1;
     const where = fromFile
       ? `${plural ? "are" : "is"} missing from ${path}`
-      : `${plural ? "are" : "is"} not set (${path} does not exist)`;
+      : `${plural ? "are" : "is"} not set (${path} does not exist${file === undefined && existsSync(LOCAL_OUTPUTS_FILE) ? `; for the local stack \`npm start\` serves, add --local` : ""})`;
     throw new CliError(
       "MissingOutput",
       `The deploy output${plural ? "s" : ""} ${list(quoted)} ${where}: run \`npx sst deploy\` (or \`npx sst dev\`), which writes ${plural ? "them" : "it"}, or set ${list(envNames)}.`,
