@@ -5,13 +5,16 @@
 export interface Invocation {
   /** `iam-api`, with the options that chose the stack, then `args`. */
   command(args: string): string;
-  /** `--local`: the stack `npm start` serves, whose admin calls need no AWS credentials. */
+  /** The stack `npm start` serves (`--local`, or `--outputs` naming its outputs): admin calls need no AWS credentials. */
   local: boolean;
 }
 
-export function invocation(globals: { local?: boolean; outputs?: string }): Invocation {
+export function invocation(
+  globals: { local?: boolean; outputs?: string },
+  localStack = globals.local === true,
+): Invocation {
   const stack = globals.local ? " --local" : globals.outputs ? ` --outputs ${shellWord(globals.outputs)}` : "";
-  return { command: (args) => `iam-api${stack} ${args}`, local: globals.local === true };
+  return { command: (args) => `iam-api${stack} ${args}`, local: localStack };
 }
 
 /** The plain CLI, for callers that build settings without a command line (verify). */

@@ -57,3 +57,35 @@ describe("hints after a command run with --local", () => {
     );
   });
 });
+
+describe("the outputs of a local stack named with --outputs (npm start --data-dir)", () => {
+  let loopback: Loopback;
+  let workspace: Workspace;
+
+  beforeAll(async () => {
+    loopback = await startLoopback();
+    workspace = await createWorkspace({ outputs: {} as never, env: {} });
+    await mkdir(join(workspace.project, "elsewhere"), { recursive: true });
+    await writeFile(
+      join(workspace.project, "elsewhere/outputs.json"),
+      JSON.stringify({ ...loopback.outputs, Endpoints: loopback.endpoints }),
+    );
+  }, 30_000);
+  afterAll(async () => {
+    await workspace?.remove();
+    await loopback?.stop();
+  });
+
+  test("reach its endpoints, as --local does, and the hints repeat --outputs", async () => {
+    const run = (args: string[], input = "") =>
+      workspace.run(["--outputs", "elsewhere/outputs.json", ...args], { input, env: { AWS_ACCESS_KEY_ID: undefined } });
+    const before = loopback.count("cognitoIdp");
+    const signup = await run(["signup", "fay@example.com"], PASSWORD);
+    expect(signup).toMatchObject({ code: 0 });
+    expect(loopback.count("cognitoIdp")).toBeGreaterThan(before);
+    expect(signup.stdout).toMatch(
+      /: iam-api --outputs elsewhere\/outputs\.json confirm fay@example\.com <code> {2}\(or --admin\)\n$/,
+    );
+    expect((await run(["confirm", "fay@example.com", "--admin"])).code).toBe(0);
+  });
+});

@@ -220,13 +220,16 @@ function stackOutputs(stack: Stack): Record<string, string> {
 
 function printReady(stack: Stack, outputsFile: string, options: StartOptions): void {
   const outputs = stackOutputs(stack);
+  const shown = outputsFile.startsWith(process.cwd()) ? relative(process.cwd(), outputsFile) : outputsFile;
+  // `--local` reads .sst/local/outputs.json only: the outputs of another --data-dir are named.
+  const stackOption = outputsFile === join(REPOSITORY_ROOT, LOCAL_OUTPUTS_FILE) ? "--local" : `--outputs ${shown}`;
   const lines = [
     ...Object.keys(outputs)
       .sort()
       .map((name) => `${name}: ${outputs[name]}${name === "Web" && !options.web ? " (not started: --no-web)" : ""}`),
     "",
     `User pool ${stack.loopback.endpoints.cognitoIdp}, identity pool ${stack.loopback.endpoints.cognitoIdentity}, S3 ${stack.loopback.endpoints.s3}; emailed codes also at ${stack.codesUrl}/<email>`,
-    `Outputs in ${outputsFile.startsWith(process.cwd()) ? relative(process.cwd(), outputsFile) : outputsFile}; the CLI: npx iam-api --local <command>. Ctrl-C stops everything.`,
+    `Outputs in ${shown}; the CLI: npx iam-api ${stackOption} <command>. Ctrl-C stops everything.`,
     `Ready. Emailed codes appear below.`,
     "",
   ];

@@ -81,6 +81,14 @@ describe("npm start, driven by the CLI with --local", () => {
       expect(stack.stdout().split("\n")).toContain(
         `${name}: ${written[name]}${name === "Web" ? " (not started: --no-web)" : ""}`,
       );
+    // Not the default .sst/local: the banner names the file, and that command reaches this stack.
+    const file = join(dataDir, "outputs.json");
+    expect(stack.stdout()).toContain(`; the CLI: npx iam-api --outputs ${file} <command>. Ctrl-C`);
+    const signup = await alice.run(["--outputs", file, "signup", "zed@example.com"], {
+      input: PASSWORD,
+      env: { AWS_ACCESS_KEY_ID: undefined },
+    });
+    expect(signup).toMatchObject({ code: 0, stdout: expect.stringContaining(`iam-api --outputs ${file} confirm`) });
   });
 
   test("sign up, the code from the terminal, login, whoami, upload, ls, download, rm", {
