@@ -4,7 +4,7 @@
  * ones the tests use), keeps their data in .sst/local/, writes the outputs to .sst/local/outputs.json,
  * and runs the web client on Vite against them.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const dataDir = resolve(options.dataDir ?? join(REPOSITORY_ROOT, ".sst/local"));
   if (options.reset) await rm(dataDir, { recursive: true, force: true });
-  await mkdir(dataDir, { recursive: true });
+  await keepPrivate(dataDir);
 
   const stopped = stopSignal();
   const evaluation = await Promise.race([
@@ -78,6 +78,17 @@ export async function main(argv: string[]): Promise<number> {
   // Stopped: `iam-api --local` then says to start the stack, instead of failing to connect.
   await rm(outputsFile, { force: true });
   return reason ? 1 : 0;
+}
+
+/**
+ * The local data holds password verifiers, refresh tokens and secret keys: every file this process and
+ * its children (cognito-local, S3) create is 0600 in 0700 directories, as the CLI's own cache; a data
+ * directory left readable by an older run is closed too.
+ */
+async function keepPrivate(dataDir: string): Promise<void> {
+  process.umask(0o077);
+  await mkdir(dataDir, { recursive: true });
+  await chmod(dataDir, 0o700);
 }
 
 function servicePorts(base: number): Record<keyof typeof SERVICE_PORTS, number> {

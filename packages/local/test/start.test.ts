@@ -2,8 +2,8 @@
 // by the CLI with `--local` and by raw signed requests; stopped with SIGINT as Ctrl-C would.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { createWorkspace, type Workspace } from "@iam-auth-api/loopback/cli-workspace";
 import { REPOSITORY_ROOT } from "@iam-auth-api/loopback/loopback";
@@ -132,6 +132,21 @@ describe("npm start, driven by the CLI with --local", () => {
     await expect(
       asBob.send(new ListObjectsV2Command({ Bucket, Prefix: `private/${aliceSession.identityId}/` })),
     ).rejects.toMatchObject({ name: "AccessDenied" });
+  });
+
+  test("the local data (verifiers, tokens, secret keys, files) is 0600 in 0700 directories", async () => {
+    const modes: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        modes.push(`${relative(dataDir, path)} ${((await stat(path)).mode & 0o777).toString(8)}`);
+        if (entry.isDirectory()) await walk(path);
+      }
+    };
+    modes.push(`. ${((await stat(dataDir)).mode & 0o777).toString(8)}`);
+    await walk(dataDir);
+    expect(modes).toEqual(expect.arrayContaining(["identity-pool.json 600", "outputs.json 600"]));
+    expect(modes.filter((line) => !/ [67]00$/.test(line))).toEqual([]);
   });
 
   test("users and files survive a restart; --reset empties them", { timeout: 3 * STARTUP_MS }, async () => {
