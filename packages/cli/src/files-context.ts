@@ -12,5 +12,6 @@ export async function filesContext(context: Context): Promise<FilesContext> {
     region: settings.region,
     session: await currentSession(settings, context.env),
     env: context.env,
+    invocation: settings.invocation,
   };
 }

@@ -50,7 +50,11 @@ function refusal(settings: AppSettings, signIn: SignIn, renewing: boolean): (rea
     if (signIn.method === "federated") {
       const { label } = FEDERATED_PROVIDERS[signIn.provider];
       return renewing
-        ? logInAgainWith(signIn, `The identity pool no longer accepts your ${label} sign-in (${reason})`)
+        ? logInAgainWith(
+            signIn,
+            `The identity pool no longer accepts your ${label} sign-in (${reason})`,
+            settings.invocation,
+          )
         : refusedFederatedLogin(signIn, settings.identityPool, reason);
     }
     return new CliError(
@@ -74,6 +78,7 @@ async function renewedSignIn(settings: AppSettings, signIn: SignIn, env: NodeJS.
         throw logInAgainWith(
           signIn,
           `Your ${FEDERATED_PROVIDERS[signIn.provider].label} token expired at ${new Date(expiresAt).toISOString()} and Cognito cannot refresh it`,
+          settings.invocation,
         );
       }
       return signIn;

@@ -46,6 +46,9 @@ describe("hints after a command run with --local", () => {
     expect((await cli(["--local", "signup", "dan@example.com"], PASSWORD)).stderr).toContain(
       "log in with `iam-api --local login dan@example.com`",
     );
+    expect((await cli(["--local", "download", "missing.txt", "-"])).stderr).toContain(
+      "`iam-api --local ls` lists them",
+    );
   });
 
   test("without --local and no .sst/outputs.json, the error suggests --local", async () => {
