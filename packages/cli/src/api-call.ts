@@ -4,7 +4,7 @@ import { CliError } from "./cli-error";
 import type { Context } from "./context";
 import { apiRequest } from "./http";
 import { SESSION_OUTPUTS } from "./outputs";
-import { LOGIN_HINT, appSettings, cachedSession } from "./session";
+import { loginHint, appSettings, cachedSession } from "./session";
 import { forTerminal } from "./terminal";
 
 /**
@@ -14,7 +14,7 @@ import { forTerminal } from "./terminal";
  */
 export async function callApi(context: Context, method: string, path: string, data?: string): Promise<void> {
   const outputs = await context.outputs(["Api", ...SESSION_OUTPUTS]);
-  const settings = appSettings(outputs);
+  const settings = appSettings(outputs, context.invocation());
   const session = await cachedSession(settings, context.env);
   const body = await requestBody(data);
   const signing = session && { region: settings.region, credentials: session.credentials };
@@ -25,7 +25,10 @@ export async function callApi(context: Context, method: string, path: string, da
   if (response.status >= 400) {
     const said = apiMessage(response.body);
     if (response.status === 403 && !session)
-      throw new CliError("NotLoggedIn", apiNeedsSignIn(request, `log in with ${LOGIN_HINT}, then retry`));
+      throw new CliError(
+        "NotLoggedIn",
+        apiNeedsSignIn(request, `log in with ${loginHint(settings.invocation)}, then retry`),
+      );
     if (response.status === 403) {
       throw new CliError(
         "Forbidden",

@@ -1,6 +1,7 @@
 import { CliError, UsageError } from "./cli-error";
 import type { Context } from "./context";
 import { type CommandDefinition, fastCall, optionSpecs } from "./fast-path";
+import { invocation } from "./invocation";
 import { DEFAULT_OUTPUTS_FILE, LOCAL_OUTPUTS_FILE, loadOutputs, useLocalStack } from "./outputs";
 import { forTerminal, progress, type Io } from "./terminal";
 
@@ -96,12 +97,20 @@ export async function main(
   const name = commandName(argv);
   const known = name !== undefined && Object.hasOwn(COMMANDS, name) ? (name as CommandName) : undefined;
   let clearProgress: (() => void) | undefined;
+  /** Whether the outputs read are a local stack's (`--local`, or `--outputs` naming one). */
+  let localStack = false;
 
   const context: Context = {
     env,
     io,
     json,
-    outputs: (names) => loadOutputs(globals().local ? useLocalStack(env) : globals().outputs, env, names),
+    outputs: (names) => {
+      const { local, outputs } = globals();
+      const chosen = local || outputs ? useLocalStack(env, outputs) : undefined;
+      localStack = chosen?.local === true;
+      return loadOutputs(chosen?.file, env, names);
+    },
+    invocation: () => invocation(globals(), localStack),
     print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${forTerminal(text)}\n`),
     progress(label) {
       const clear = progress(io, json(), label);

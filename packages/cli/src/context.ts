@@ -1,5 +1,6 @@
 import type { OutputName } from "@iam-auth-api/client/settings";
 import { CliError, UsageError } from "./cli-error";
+import type { Invocation } from "./invocation";
 import { readSecret, type Io } from "./terminal";
 
 /** What a command gets from the router. */
@@ -10,6 +11,8 @@ export interface Context {
   json(): boolean;
   /** The deploy outputs this command needs, every missing one named in one error. */
   outputs<Name extends OutputName>(names: readonly Name[]): Promise<Record<Name, string>>;
+  /** How this run chose its stack: the commands it suggests next repeat `--local` or `--outputs <file>`. */
+  invocation(): Invocation;
   /** Prints the command's result: `json` with --json, else the text. */
   print(json: unknown, text: string): void;
   /** Shows `label…` on a terminal until the returned function (or any error) clears it. */

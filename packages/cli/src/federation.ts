@@ -7,6 +7,7 @@ import {
 } from "@iam-auth-api/client/providers";
 import { CliError, UsageError } from "./cli-error";
 import type { FederatedSignIn } from "./session-store";
+import { DEFAULT_INVOCATION } from "./invocation";
 
 interface FederatedLoginOptions {
   token: string;
@@ -69,8 +70,11 @@ export function tokenExpiresAt(signIn: FederatedSignIn): number | undefined {
 }
 
 /** Federated tokens cannot be refreshed through Cognito: the user signs in with the provider again. */
-export function logInAgainWith(signIn: FederatedSignIn, why: string): CliError {
-  return new CliError("SessionExpired", `${why}: log in again with \`iam-api login --provider ${signIn.provider}\`.`);
+export function logInAgainWith(signIn: FederatedSignIn, why: string, invoked = DEFAULT_INVOCATION): CliError {
+  return new CliError(
+    "SessionExpired",
+    `${why}: log in again with \`${invoked.command(`login --provider ${signIn.provider}`)}\`.`,
+  );
 }
 
 /** The identity pool's answer when it does not know the provider, rather than the token. */

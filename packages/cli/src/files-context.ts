@@ -6,11 +6,12 @@ import { appSettings, currentSession } from "./session";
 /** The bucket and the signed-in session every file command works with. */
 export async function filesContext(context: Context): Promise<FilesContext> {
   const outputs = await context.outputs(["Bucket", ...SESSION_OUTPUTS]);
-  const settings = appSettings(outputs);
+  const settings = appSettings(outputs, context.invocation());
   return {
     bucket: outputs.Bucket,
     region: settings.region,
     session: await currentSession(settings, context.env),
     env: context.env,
+    invocation: settings.invocation,
   };
 }

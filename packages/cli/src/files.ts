@@ -16,6 +16,7 @@ import { listOwnFiles, type FileEntry } from "@iam-auth-api/core/list-files";
 import { clientConfig, commonAwsError, errorName, unexpectedAwsError } from "./aws";
 import { TEST_ENDPOINT_ENV } from "./test-settings";
 import { CliError } from "./cli-error";
+import { DEFAULT_INVOCATION, type Invocation } from "./invocation";
 import type { Session } from "./session-store";
 
 const SERVICE = "S3";
@@ -25,6 +26,8 @@ export interface FilesContext {
   region: string;
   session: Session;
   env: NodeJS.ProcessEnv;
+  /** How the CLI was run, for the commands its errors suggest (the plain `iam-api` without). */
+  invocation?: Invocation;
 }
 
 /** Signed with the identity's own credentials: its IAM policy, not this CLI, confines it to its prefix. */
@@ -118,21 +121,27 @@ async function send<T>(context: FilesContext, name: string, operation: () => Pro
   }
 }
 
-const LIST_HINT = "`iam-api ls` lists them";
+const listHint = (context: FilesContext) =>
+  `\`${(context.invocation ?? DEFAULT_INVOCATION).command("ls")}\` lists them`;
 const SIGN_IN_AGAIN = "log in again with the current outputs";
 
 /** An S3 failure as the CliError the user sees; a 403 on a missing key is told apart from a real denial. */
 async function s3Failure(context: FilesContext, name: string, error: unknown): Promise<CliError> {
   const code = errorName(error);
-  if (code === "NoSuchKey" || code === "NotFound") return new CliError("FileNotFound", noSuchFile(name, LIST_HINT));
+  if (code === "NoSuchKey" || code === "NotFound")
+    return new CliError("FileNotFound", noSuchFile(name, listHint(context)));
   if (code === "AccessDenied" || code === "Forbidden") {
     // S3 answers 403, not 404, for a missing key when the caller may list only under a prefix
     // condition (this app's policy): a listing of exactly that key, which the policy allows, tells which.
-    if (name && (await isMissing(context, name))) return new CliError("FileNotFound", noSuchFile(name, LIST_HINT));
+    if (name && (await isMissing(context, name)))
+      return new CliError("FileNotFound", noSuchFile(name, listHint(context)));
     return new CliError("AccessDenied", storageDenied(context.bucket, "access", SIGN_IN_AGAIN));
   }
   if (code === "ExpiredToken")
-    return new CliError("SessionExpired", sessionExpired("log in again with `iam-api login`"));
+    return new CliError(
+      "SessionExpired",
+      sessionExpired(`log in again with \`${(context.invocation ?? DEFAULT_INVOCATION).command("login")}\``),
+    );
   if (code === "InvalidAccessKeyId")
     return new CliError("AccessDenied", storageDenied(context.bucket, `the credentials (${code})`, SIGN_IN_AGAIN));
   if (code === "NoSuchBucket") {

@@ -1,5 +1,5 @@
 // Synchronous file access: node:fs/promises alone costs a command a few milliseconds to load.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { outputEnvName, type OutputName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
 import { TEST_ENDPOINT_ENV } from "./test-settings";
@@ -9,12 +9,14 @@ export const DEFAULT_OUTPUTS_FILE = ".sst/outputs.json";
 export const LOCAL_OUTPUTS_FILE = ".sst/local/outputs.json";
 
 /**
- * `--local`: the outputs of the stack `npm start` serves, and its Cognito and S3 endpoints in `env`
- * (the clients' endpoint variables), so nobody sets them by hand. Its user pool takes admin calls
- * signed with any key: without AWS credentials, `confirm --admin` signs with a local placeholder.
+ * `--local` (or `--outputs <file>`): the outputs file to read, `npm start`'s by default. When it is a
+ * local stack's (it carries `Endpoints`, wherever `--data-dir` put it), its Cognito and S3 endpoints
+ * go in `env` (the clients' endpoint variables), so nobody sets them by hand. Its user pool takes
+ * admin calls signed with any key: without AWS credentials, `confirm --admin` signs with a local placeholder.
  */
-export function useLocalStack(env: NodeJS.ProcessEnv): string {
-  const outputs = readOutputsFile(LOCAL_OUTPUTS_FILE, false);
+export function useLocalStack(env: NodeJS.ProcessEnv, file?: string): { file: string; local: boolean } {
+  const outputs = readOutputsFile(file ?? LOCAL_OUTPUTS_FILE, file !== undefined);
+  if (file !== undefined && outputs?.Endpoints === undefined) return { file, local: false };
   if (!outputs)
     throw new CliError(
       "LocalStackNotStarted",
@@ -29,7 +31,7 @@ export function useLocalStack(env: NodeJS.ProcessEnv): string {
       target.AWS_SECRET_ACCESS_KEY = "local";
     }
   }
-  return LOCAL_OUTPUTS_FILE;
+  return { file: file ?? LOCAL_OUTPUTS_FILE, local: true };
 }
 
 /** What the user pool's public operations need (sign-up, confirmation, sign-in). */
@@ -60,7 +62,7 @@ export async function loadOutputs<Name extends OutputName>(
     const plural = missing.length > 1;
     const where = fromFile
       ? `${plural ? "are" : "is"} missing from ${path}`
-      : `${plural ? "are" : "is"} not set (${path} does not exist)`;
+      : `${plural ? "are" : "is"} not set (${path} does not exist${file === undefined && existsSync(LOCAL_OUTPUTS_FILE) ? `; for the local stack \`npm start\` serves, add --local` : ""})`;
     throw new CliError(
       "MissingOutput",
       `The deploy output${plural ? "s" : ""} ${list(quoted)} ${where}: run \`npx sst deploy\` (or \`npx sst dev\`), which writes ${plural ? "them" : "it"}, or set ${list(envNames)}.`,

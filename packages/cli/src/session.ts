@@ -6,6 +6,7 @@ import { logInAgainWith, refusedFederatedLogin, tokenExpiresAt } from "./federat
 import type { Logins } from "./identity-pool";
 import type { SESSION_OUTPUTS, USER_POOL_OUTPUTS } from "./outputs";
 import { readSession, sessionFile, writeSession, type Session, type SignIn } from "./session-store";
+import { DEFAULT_INVOCATION, type Invocation } from "./invocation";
 import type { UserPoolSettings } from "./user-pool";
 
 interface AppSettings extends UserPoolSettings {
@@ -13,13 +14,19 @@ interface AppSettings extends UserPoolSettings {
 }
 
 /** What the user pool's calls need, from the outputs: signing up and confirming need no identity pool. */
-export function userPoolSettings(outputs: Record<(typeof USER_POOL_OUTPUTS)[number], string>): UserPoolSettings {
-  return { region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient };
+export function userPoolSettings(
+  outputs: Record<(typeof USER_POOL_OUTPUTS)[number], string>,
+  invocation: Invocation,
+): UserPoolSettings {
+  return { region: outputs.Region, userPool: outputs.UserPool, userPoolClient: outputs.UserPoolClient, invocation };
 }
 
 /** What signing in and signed calls need, from the outputs: the user pool's settings and the identity pool. */
-export function appSettings(outputs: Record<(typeof SESSION_OUTPUTS)[number], string>): AppSettings {
-  return { ...userPoolSettings(outputs), identityPool: outputs.IdentityPool };
+export function appSettings(
+  outputs: Record<(typeof SESSION_OUTPUTS)[number], string>,
+  invocation: Invocation,
+): AppSettings {
+  return { ...userPoolSettings(outputs, invocation), identityPool: outputs.IdentityPool };
 }
 
 function loginsFor(settings: AppSettings, signIn: SignIn): Logins {
@@ -32,10 +39,9 @@ function loginsFor(settings: AppSettings, signIn: SignIn): Logins {
 }
 
 /** The command that signs this user in again. */
-function loginCommand(signIn: SignIn): string {
-  return signIn.method === "userPool"
-    ? `iam-api login ${signIn.username}`
-    : `iam-api login --provider ${signIn.provider}`;
+function loginCommand(settings: AppSettings, signIn: SignIn): string {
+  const { command } = settings.invocation ?? DEFAULT_INVOCATION;
+  return command(signIn.method === "userPool" ? `login ${signIn.username}` : `login --provider ${signIn.provider}`);
 }
 
 /** The identity pool refusing a sign-in: `renewing` when it is the cached one, which only a new login replaces. */
@@ -44,12 +50,16 @@ function refusal(settings: AppSettings, signIn: SignIn, renewing: boolean): (rea
     if (signIn.method === "federated") {
       const { label } = FEDERATED_PROVIDERS[signIn.provider];
       return renewing
-        ? logInAgainWith(signIn, `The identity pool no longer accepts your ${label} sign-in (${reason})`)
+        ? logInAgainWith(
+            signIn,
+            `The identity pool no longer accepts your ${label} sign-in (${reason})`,
+            settings.invocation,
+          )
         : refusedFederatedLogin(signIn, settings.identityPool, reason);
     }
     return new CliError(
       "IdentityRejected",
-      `The identity pool ${settings.identityPool} refused the sign-in (${reason}): log in again with \`${loginCommand(signIn)}\`; if it persists, the outputs mix values of different stages.`,
+      `The identity pool ${settings.identityPool} refused the sign-in (${reason}): log in again with \`${loginCommand(settings, signIn)}\`; if it persists, the outputs mix values of different stages.`,
     );
   };
 }
@@ -68,6 +78,7 @@ async function renewedSignIn(settings: AppSettings, signIn: SignIn, env: NodeJS.
         throw logInAgainWith(
           signIn,
           `Your ${FEDERATED_PROVIDERS[signIn.provider].label} token expired at ${new Date(expiresAt).toISOString()} and Cognito cannot refresh it`,
+          settings.invocation,
         );
       }
       return signIn;
@@ -97,13 +108,18 @@ export async function startSession(settings: AppSettings, signIn: SignIn, env: N
   return session;
 }
 
-export const LOGIN_HINT = "`iam-api login <email>` or `iam-api login --provider <name> --token <token>`";
+export function loginHint(invoked = DEFAULT_INVOCATION): string {
+  return `\`${invoked.command("login <email>")}\` or \`${invoked.command("login --provider <name> --token <token>")}\``;
+}
 
 /** The cached session; its credentials renewed first (SDK clients loaded only then) if they are about to expire. */
 export async function currentSession(settings: AppSettings, env: NodeJS.ProcessEnv): Promise<Session> {
   const session = await cachedSession(settings, env);
   if (!session)
-    throw new CliError("NotLoggedIn", `Not logged in to user pool ${settings.userPool}: run ${LOGIN_HINT} first.`);
+    throw new CliError(
+      "NotLoggedIn",
+      `Not logged in to user pool ${settings.userPool}: run ${loginHint(settings.invocation)} first.`,
+    );
   return session;
 }
 
@@ -115,7 +131,7 @@ export async function cachedSession(settings: AppSettings, env: NodeJS.ProcessEn
   if (cached.identityPool !== settings.identityPool) {
     throw new CliError(
       "NotLoggedIn",
-      `The cached sign-in belongs to identity pool ${cached.identityPool}, not ${settings.identityPool}: log in again with \`${loginCommand(cached.signIn)}\`.`,
+      `The cached sign-in belongs to identity pool ${cached.identityPool}, not ${settings.identityPool}: log in again with \`${loginCommand(settings, cached.signIn)}\`.`,
     );
   }
   if (!needsRenewal(cached.credentials.expiresAt)) return cached;

@@ -12,6 +12,7 @@ import { createSrpSession, signSrpSession, wrapAuthChallenge, wrapInitiateAuth }
 import { sessionExpired, userNotConfirmed, weakPassword, wrongPassword } from "@iam-auth-api/client/messages";
 import { clientConfig, commonAwsError, errorName, unexpectedAwsError } from "./aws";
 import { CliError } from "./cli-error";
+import { DEFAULT_INVOCATION, type Invocation, orAdmin } from "./invocation";
 import type { UserPoolSignIn } from "./session-store";
 
 const SERVICE = "Cognito (user pool)";
@@ -20,6 +21,13 @@ export interface UserPoolSettings {
   region: string;
   userPool: string;
   userPoolClient: string;
+  /** How the CLI was run, for the commands its errors suggest (the plain `iam-api` without). */
+  invocation?: Invocation;
+}
+
+/** `iam-api <args>` as this run was invoked (`--local`, `--outputs <file>`). */
+function cli(settings: UserPoolSettings, args: string): string {
+  return (settings.invocation ?? DEFAULT_INVOCATION).command(args);
 }
 
 /** Every call in this module is one Cognito accepts without AWS credentials, except `adminConfirmSignUp`; verify sends its admin calls with it too. */
@@ -44,16 +52,19 @@ export async function signUp(
     );
     return { confirmed: result.UserConfirmed ?? false, codeSentTo: result.CodeDeliveryDetails?.Destination };
   } catch (error) {
-    throw cognitoFailure(error, email, "SignUp", {
+    throw cognitoFailure(settings, error, email, "SignUp", {
       UsernameExistsException: () =>
         new CliError(
           "UserExists",
-          `An account for ${email} already exists: log in with \`iam-api login ${email}\` (or confirm it first).`,
+          `An account for ${email} already exists: log in with \`${cli(settings, `login ${email}`)}\` (or confirm it first).`,
         ),
       InvalidPasswordException: () =>
         new CliError(
           "WeakPassword",
-          weakPassword((error as Error).message, `run \`iam-api signup ${email}\` again with a stronger one`),
+          weakPassword(
+            (error as Error).message,
+            `run \`${cli(settings, `signup ${email}`)}\` again with a stronger one`,
+          ),
         ),
     });
   }
@@ -70,7 +81,7 @@ export async function confirmSignUp(
       new ConfirmSignUpCommand({ ClientId: settings.userPoolClient, Username: email, ConfirmationCode: code }),
     );
   } catch (error) {
-    throw cognitoFailure(error, email, "ConfirmSignUp", {
+    throw cognitoFailure(settings, error, email, "ConfirmSignUp", {
       CodeMismatchException: () =>
         new CliError(
           "WrongCode",
@@ -96,7 +107,7 @@ export async function adminConfirmSignUp(
       new AdminConfirmSignUpCommand({ UserPoolId: settings.userPool, Username: email }),
     );
   } catch (error) {
-    throw cognitoFailure(error, email, "AdminConfirmSignUp", {
+    throw cognitoFailure(settings, error, email, "AdminConfirmSignUp", {
       CredentialsProviderError: () =>
         new CliError(
           "NoAwsCredentials",
@@ -110,7 +121,7 @@ export async function adminConfirmSignUp(
       UserNotFoundException: () =>
         new CliError(
           "UserNotFound",
-          `There is no user ${email} in ${settings.userPool}: run \`iam-api signup ${email}\` first.`,
+          `There is no user ${email} in ${settings.userPool}: run \`${cli(settings, `signup ${email}`)}\` first.`,
         ),
       NotAuthorizedException: () =>
         new CliError("AlreadyConfirmed", `${email} cannot be confirmed: ${(error as Error).message}`),
@@ -151,15 +162,18 @@ export async function signInWithSrp(
     if (!answer.AuthenticationResult) throw unsupportedChallenge(answer.ChallengeName);
     return toSignIn(email, answer.AuthenticationResult);
   } catch (error) {
-    throw cognitoFailure(error, email, "InitiateAuth", {
+    throw cognitoFailure(settings, error, email, "InitiateAuth", {
       NotAuthorizedException: () =>
-        new CliError("WrongPassword", wrongPassword(email, `sign up first with \`iam-api signup ${email}\``)),
+        new CliError(
+          "WrongPassword",
+          wrongPassword(email, `sign up first with \`${cli(settings, `signup ${email}`)}\``),
+        ),
       UserNotConfirmedException: () =>
         new CliError(
           "UserNotConfirmed",
           userNotConfirmed(
             email,
-            `run \`iam-api confirm ${email} <code>\` with the emailed code (or \`--admin\` with your AWS credentials)`,
+            `run \`${cli(settings, `confirm ${email} <code>`)}\` with the emailed code ${orAdmin(settings.invocation ?? DEFAULT_INVOCATION)}`,
           ),
         ),
       PasswordResetRequiredException: () =>
@@ -187,8 +201,8 @@ export async function refreshSignIn(
     );
     return toSignIn(signIn.username, { RefreshToken: signIn.refreshToken, ...result.AuthenticationResult });
   } catch (error) {
-    throw cognitoFailure(error, signIn.username, "InitiateAuth", {
-      NotAuthorizedException: () => logInAgain(signIn.username),
+    throw cognitoFailure(settings, error, signIn.username, "InitiateAuth", {
+      NotAuthorizedException: () => logInAgain(settings, signIn.username),
     });
   }
 }
@@ -203,12 +217,12 @@ export async function revokeRefreshToken(
       new RevokeTokenCommand({ ClientId: settings.userPoolClient, Token: signIn.refreshToken }),
     );
   } catch (error) {
-    throw cognitoFailure(error, signIn.username, "RevokeToken", {});
+    throw cognitoFailure(settings, error, signIn.username, "RevokeToken", {});
   }
 }
 
-export function logInAgain(username: string): CliError {
-  return new CliError("SessionExpired", sessionExpired(`log in again with \`iam-api login ${username}\``));
+export function logInAgain(settings: UserPoolSettings, username: string): CliError {
+  return new CliError("SessionExpired", sessionExpired(`log in again with \`${cli(settings, `login ${username}`)}\``));
 }
 
 function toSignIn(username: string, result: AuthenticationResultType): UserPoolSignIn {
@@ -238,6 +252,7 @@ function unsupportedChallenge(name: string | undefined): CliError {
 
 /** A user-pool failure as the CliError the user sees: the operation's own cases first, then the common ones. */
 function cognitoFailure(
+  settings: UserPoolSettings,
   error: unknown,
   email: string,
   operation: string,
@@ -247,6 +262,9 @@ function cognitoFailure(
   const name = errorName(error);
   if (specific[name]) return specific[name]();
   if (name === "UserNotFoundException")
-    return new CliError("UserNotFound", `There is no user ${email}: run \`iam-api signup ${email}\` first.`);
+    return new CliError(
+      "UserNotFound",
+      `There is no user ${email}: run \`${cli(settings, `signup ${email}`)}\` first.`,
+    );
   return commonAwsError(error, SERVICE, operation) ?? unexpectedAwsError(error, SERVICE);
 }

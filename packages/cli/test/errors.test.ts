@@ -86,7 +86,7 @@ describe("Cognito's refusals, one line each", () => {
     await fixture.workspace.run(["signup", "pending@example.com"], { input: PASSWORD });
     const result = await fixture.workspace.run(["login", "pending@example.com"], { input: PASSWORD });
     expect(result.stderr).toBe(
-      "iam-api: pending@example.com is not confirmed yet: run `iam-api confirm pending@example.com <code>` with the emailed code (or `--admin` with your AWS credentials).\n",
+      "iam-api: pending@example.com is not confirmed yet: run `iam-api confirm pending@example.com <code>` with the emailed code (or --admin with your AWS credentials).\n",
     );
     expect(result.code).toBe(1);
   });

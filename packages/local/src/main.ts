@@ -4,7 +4,7 @@
  * ones the tests use), keeps their data in .sst/local/, writes the outputs to .sst/local/outputs.json,
  * and runs the web client on Vite against them.
  */
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
@@ -27,11 +27,11 @@ interface Stack {
   web: ViteDevServer | undefined;
 }
 
-/** Runs until Ctrl-C (SIGINT), SIGTERM or a crashed service; returns the exit code. */
+/** Runs until Ctrl-C (SIGINT), SIGTERM, SIGHUP or a crashed service; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   let options: StartOptions;
   try {
-    options = parseOptions(argv);
+    options = parseOptions(argv, process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`npm start: ${error.message}\n`);
@@ -49,25 +49,46 @@ export async function main(argv: string[]): Promise<number> {
   }
   const dataDir = resolve(options.dataDir ?? join(REPOSITORY_ROOT, ".sst/local"));
   if (options.reset) await rm(dataDir, { recursive: true, force: true });
-  await mkdir(dataDir, { recursive: true });
+  await keepPrivate(dataDir);
 
   const stopped = stopSignal();
-  const evaluation = await evaluate({ stage: LOCAL_STAGE, ...(options.config && { config: options.config }) }).catch(
-    (error: Error) => error,
-  );
+  const evaluation = await Promise.race([
+    evaluate({ stage: LOCAL_STAGE, ...(options.config && { config: options.config }) }).catch((error: Error) => error),
+    stopped.promise.then(() => undefined),
+  ]);
+  // Ctrl-C reaches the evaluation's process too (one process group): stopped, not failed.
+  if (!evaluation || stopped.requested()) return 0;
   if (evaluation instanceof Error) {
     process.stderr.write(`npm start: ${evaluationFailed(evaluation.message)}\n`);
     return 1;
   }
-  const stack = await startStack(evaluation, dataDir, ports, options, stopped.crash);
+  // The ports were free before the evaluation (seconds ago); something may have taken one since.
+  const stack = await startStack(evaluation, dataDir, ports, options, stopped.crash).catch(async (error: Error) => {
+    const taken = await firstBusyPort(ports, options.web);
+    if (!taken) throw error;
+    process.stderr.write(`npm start: ${taken}\n`);
+    return undefined;
+  });
+  if (!stack) return 2;
   const outputsFile = await writeOutputs(dataDir, stack);
-  printReady(stack, outputsFile, options);
+  if (!stopped.requested()) printReady(stack, outputsFile, options);
   const reason = await stopped.promise;
   if (reason) process.stderr.write(`npm start: ${reason}\n`);
   await stopStack(stack);
   // Stopped: `iam-api --local` then says to start the stack, instead of failing to connect.
   await rm(outputsFile, { force: true });
   return reason ? 1 : 0;
+}
+
+/**
+ * The local data holds password verifiers, refresh tokens and secret keys: every file this process and
+ * its children (cognito-local, S3) create is 0600 in 0700 directories, as the CLI's own cache; a data
+ * directory left readable by an older run is closed too.
+ */
+async function keepPrivate(dataDir: string): Promise<void> {
+  process.umask(0o077);
+  await mkdir(dataDir, { recursive: true });
+  await chmod(dataDir, 0o700);
 }
 
 function servicePorts(base: number): Record<keyof typeof SERVICE_PORTS, number> {
@@ -102,12 +123,22 @@ function inUse(port: number): Promise<boolean> {
   });
 }
 
-/** Resolves with undefined on Ctrl-C or SIGTERM, with the reason when a service crashed. */
-function stopSignal(): { promise: Promise<string | undefined>; crash(reason: string): void } {
+/** Resolves with undefined on Ctrl-C, SIGTERM or SIGHUP, with the reason when a service crashed. */
+function stopSignal(): {
+  promise: Promise<string | undefined>;
+  requested(): boolean;
+  crash(reason: string): void;
+} {
   let settle: (reason: string | undefined) => void = () => {};
+  let requested = false;
   const promise = new Promise<string | undefined>((resolve) => (settle = resolve));
-  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => settle(undefined));
-  return { promise, crash: (reason) => settle(reason) };
+  // SIGHUP: the terminal was closed, which must stop the stack as Ctrl-C does.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+    process.once(signal, () => {
+      requested = true;
+      settle(undefined);
+    });
+  return { promise, requested: () => requested, crash: (reason) => settle(reason) };
 }
 
 async function startStack(
@@ -126,11 +157,13 @@ async function startStack(
     onCode: (email, code, reason) => process.stdout.write(`Emailed ${email} a ${reason} code: ${code}\n`),
     onCrash: (_service, reason) => crash(serviceStopped("The user pool", reason)),
   });
+  let codes: Server | undefined;
   try {
-    const codes = await serveCodes(loopback, ports.codes);
+    codes = await serveCodes(loopback, ports.codes);
     const web = options.web ? await startWeb(loopback) : undefined;
     return { loopback, codes, codesUrl: `http://127.0.0.1:${(codes.address() as AddressInfo).port}/codes`, web };
   } catch (error) {
+    await new Promise((resolve) => (codes ? codes.close(resolve) : resolve(undefined)));
     await loopback.stop();
     throw error;
   }
@@ -198,13 +231,16 @@ function stackOutputs(stack: Stack): Record<string, string> {
 
 function printReady(stack: Stack, outputsFile: string, options: StartOptions): void {
   const outputs = stackOutputs(stack);
+  const shown = outputsFile.startsWith(process.cwd()) ? relative(process.cwd(), outputsFile) : outputsFile;
+  // `--local` reads .sst/local/outputs.json only: the outputs of another --data-dir are named.
+  const stackOption = outputsFile === join(REPOSITORY_ROOT, LOCAL_OUTPUTS_FILE) ? "--local" : `--outputs ${shown}`;
   const lines = [
     ...Object.keys(outputs)
       .sort()
       .map((name) => `${name}: ${outputs[name]}${name === "Web" && !options.web ? " (not started: --no-web)" : ""}`),
     "",
     `User pool ${stack.loopback.endpoints.cognitoIdp}, identity pool ${stack.loopback.endpoints.cognitoIdentity}, S3 ${stack.loopback.endpoints.s3}; emailed codes also at ${stack.codesUrl}/<email>`,
-    `Outputs in ${outputsFile.startsWith(process.cwd()) ? relative(process.cwd(), outputsFile) : outputsFile}; the CLI: npx iam-api --local <command>. Ctrl-C stops everything.`,
+    `Outputs in ${shown}; the CLI: npx iam-api ${stackOption} <command>. Ctrl-C stops everything.`,
     `Ready. Emailed codes appear below.`,
     "",
   ];

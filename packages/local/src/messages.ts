@@ -17,6 +17,9 @@ export const badOption = (message: string) => `${message}: see \`npm start -- --
 export const badPort = (value: string) =>
   `--port ${value} is not a port: give the first of five free ports, e.g. --port 4700 (see \`npm start -- --help\`).`;
 
+export const swallowedByNpm = (option: string) =>
+  `npm took ${option.split(" ")[0]} for itself and did not pass it on: put npm start's options after --, as in \`npm start -- ${option}\`.`;
+
 export const portBusy = (port: number, service: string, fix: string) =>
   `Port ${port} (${service}) is in use, perhaps by another npm start: stop it, or ${fix}.`;
 

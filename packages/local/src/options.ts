@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { badOption, badPort } from "./messages";
+import { badOption, badPort, swallowedByNpm } from "./messages";
 
 /** The first of the five ports, in the order of `SERVICE_PORTS`. */
 export const DEFAULT_PORT_BASE = 4700;
@@ -25,7 +25,24 @@ export interface StartOptions {
 
 export class UsageError extends Error {}
 
-export function parseOptions(argv: string[]): StartOptions {
+/**
+ * npm keeps an option given before `--` (`npm start --reset`) as its own config, `npm_config_reset`,
+ * and runs the script without it: refused, or the stack would start as if it had not been given.
+ */
+const SWALLOWED_BY_NPM = {
+  npm_config_reset: () => "--reset",
+  npm_config_port: (value: string) => `--port ${/^\d+$/.test(value) ? value : "<base>"}`,
+  npm_config_data_dir: (value: string) => `--data-dir ${value === "true" ? "<dir>" : value}`,
+  // `--no-web` sets it empty (or "false"); `--web` is what npm start does anyway.
+  npm_config_web: (value: string) => (value === "true" ? undefined : "--no-web"),
+  npm_config_config: (value: string) => `--config ${value === "true" ? "<file>" : value}`,
+} satisfies Record<string, (value: string) => string | undefined>;
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = {}): StartOptions {
+  for (const [name, option] of Object.entries(SWALLOWED_BY_NPM)) {
+    const swallowed = env[name] === undefined ? undefined : option(env[name]);
+    if (swallowed) throw new UsageError(swallowedByNpm(swallowed));
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

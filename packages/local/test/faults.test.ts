@@ -1,13 +1,23 @@
 // What `npm start` does with bad input and faults: one line and exit 2, API Gateway's 500 for a
 // handler that throws, and everything stopped when a service dies.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { DEV_SERVER_PORT } from "@iam-auth-api/client/dev-server";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { REPOSITORY_ROOT, startLoopback } from "@iam-auth-api/loopback/loopback";
 import { describe, expect, test } from "vitest";
-import { childrenOf, exitsSoon, freePortBase, listening, START, startLocal } from "@iam-auth-api/loopback/npm-start";
+import {
+  childrenOf,
+  exitsSoon,
+  freePortBase,
+  listening,
+  START,
+  STARTUP_MS,
+  startLocal,
+} from "@iam-auth-api/loopback/npm-start";
 
 const run = (args: string[]) =>
   spawnSync(process.execPath, [START, ...args], { cwd: REPOSITORY_ROOT, encoding: "utf8" });
@@ -18,6 +28,29 @@ describe("bad input: one line that says what to do, exit 2", () => {
       status: 2,
       stdout: "",
       stderr: "npm start: Unknown option '--rest': see `npm start -- --help`.\n",
+    });
+  });
+
+  // What npm passes for `npm start --reset --port 4800` (no `--`): the options as its config, 4800 as an argument.
+  test.each([
+    { env: { npm_config_reset: "true" }, args: [], option: "--reset" },
+    { env: { npm_config_port: "true" }, args: ["4800"], option: "--port <base>" },
+    { env: { npm_config_port: "4800" }, args: [], option: "--port 4800" },
+    { env: { npm_config_data_dir: "x" }, args: [], option: "--data-dir x" },
+    { env: { npm_config_web: "" }, args: [], option: "--no-web" },
+    { env: { npm_config_config: "true" }, args: ["other.config.ts"], option: "--config <file>" },
+  ])("an option npm kept for itself: $option", ({ env, args, option }) => {
+    const result = spawnSync(process.execPath, [START, ...args], {
+      cwd: REPOSITORY_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+      // Were the option not refused, the stack would start: stopped rather than blocking the run.
+      timeout: 30_000,
+    });
+    expect(result).toMatchObject({
+      status: 2,
+      stdout: "",
+      stderr: `npm start: npm took ${option.split(" ")[0]} for itself and did not pass it on: put npm start's options after --, as in \`npm start -- ${option}\`.\n`,
     });
   });
 
@@ -43,6 +76,38 @@ describe("bad input: one line that says what to do, exit 2", () => {
       });
     } finally {
       holder.close();
+    }
+  });
+
+  // Taken during the evaluation, after the check at the start: the same line, not Vite's or Node's error.
+  test.each([
+    { service: "S3", offset: 3, web: false },
+    { service: "the web client's Vite server", offset: undefined, web: true },
+  ])("a port taken while evaluating: $service", { timeout: STARTUP_MS }, async ({ offset, web }) => {
+    const base = await freePortBase();
+    const port = offset === undefined ? DEV_SERVER_PORT : base + offset;
+    const dataDir = join(REPOSITORY_ROOT, ".sst", `local-taken-${base}`);
+    const holder = createServer();
+    const started = startLocal(["--port", String(base), "--data-dir", dataDir], { web });
+    try {
+      // The data directory is made once the ports were found free, just before the evaluation.
+      while (!existsSync(dataDir)) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise<void>((resolve) => holder.listen(port, "127.0.0.1", resolve));
+      const failure = await started.then(
+        (stack) => stack.stop().then(() => ""),
+        (error: Error) => error.message,
+      );
+      expect(failure).toMatch(
+        new RegExp(
+          `^npm start exited \\(2\\) before it was ready:\n[^]*\nnpm start: Port ${port} \\([^)]+\\) is in use, perhaps by another npm start: stop it, or [^\n]+\\.\n$`,
+        ),
+      );
+      expect(failure).not.toMatch(/Error|\n\s+at /);
+      for (let other = 0; other < 5; other++)
+        if (base + other !== port) expect(await listening(base + other), `port ${base + other}`).toBe(false);
+    } finally {
+      holder.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,9 @@
 // `npm start` as a user runs it: a subprocess on free ports with its data in a temp project, driven
 // by the CLI with `--local` and by raw signed requests; stopped with SIGINT as Ctrl-C would.
-import { cp, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { createWorkspace, type Workspace } from "@iam-auth-api/loopback/cli-workspace";
@@ -13,6 +15,7 @@ import {
   freePortBase,
   type LocalStack,
   listening,
+  START,
   STARTUP_MS,
   startLocal,
 } from "@iam-auth-api/loopback/npm-start";
@@ -75,6 +78,14 @@ describe("npm start, driven by the CLI with --local", () => {
       expect(stack.stdout().split("\n")).toContain(
         `${name}: ${written[name]}${name === "Web" ? " (not started: --no-web)" : ""}`,
       );
+    // Not the default .sst/local: the banner names the file, and that command reaches this stack.
+    const file = join(dataDir, "outputs.json");
+    expect(stack.stdout()).toContain(`; the CLI: npx iam-api --outputs ${file} <command>. Ctrl-C`);
+    const signup = await alice.run(["--outputs", file, "signup", "zed@example.com"], {
+      input: PASSWORD,
+      env: { AWS_ACCESS_KEY_ID: undefined },
+    });
+    expect(signup).toMatchObject({ code: 0, stdout: expect.stringContaining(`iam-api --outputs ${file} confirm`) });
   });
 
   test("sign up, the code from the terminal, login, whoami, upload, ls, download, rm", {
@@ -118,6 +129,21 @@ describe("npm start, driven by the CLI with --local", () => {
     await expect(
       asBob.send(new ListObjectsV2Command({ Bucket, Prefix: `private/${aliceSession.identityId}/` })),
     ).rejects.toMatchObject({ name: "AccessDenied" });
+  });
+
+  test("the local data (verifiers, tokens, secret keys, files) is 0600 in 0700 directories", async () => {
+    const modes: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        modes.push(`${relative(dataDir, path)} ${((await stat(path)).mode & 0o777).toString(8)}`);
+        if (entry.isDirectory()) await walk(path);
+      }
+    };
+    modes.push(`. ${((await stat(dataDir)).mode & 0o777).toString(8)}`);
+    await walk(dataDir);
+    expect(modes).toEqual(expect.arrayContaining(["identity-pool.json 600", "outputs.json 600"]));
+    expect(modes.filter((line) => !/ [67]00$/.test(line))).toEqual([]);
   });
 
   test("users and files survive a restart; --reset empties them", { timeout: 3 * STARTUP_MS }, async () => {
@@ -192,5 +218,50 @@ describe("a narrower role policy in infra/ is what the local stack enforces", ()
     const upload = await cli(["upload", "notes.txt"]);
     expect(upload.code).toBe(1);
     expect(upload.stderr).toMatch(/S3 refused/);
+  });
+});
+
+describe("stopping npm start", () => {
+  test("a closed terminal (SIGHUP) stops it as Ctrl-C does, outputs removed", { timeout: STARTUP_MS }, async () => {
+    const base = await freePortBase();
+    const dataDir = join(REPOSITORY_ROOT, ".sst", `local-hangup-${base}`);
+    const stack = await startLocal(["--port", String(base), "--data-dir", dataDir]);
+    try {
+      const children = await childrenOf(stack.process.pid!);
+      expect(await stack.stop("SIGHUP")).toBe(0);
+      for (let offset = 0; offset < 5; offset++) expect(await listening(base + offset)).toBe(false);
+      for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
+      expect(existsSync(join(dataDir, "outputs.json"))).toBe(false);
+    } finally {
+      await stack.stop("SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  // A terminal's Ctrl-C signals the whole process group, the evaluation's process included.
+  test("Ctrl-C while the app evaluates: a quiet stop, exit 0 as after Ready", { timeout: STARTUP_MS }, async () => {
+    const base = await freePortBase();
+    const dataDir = join(REPOSITORY_ROOT, ".sst", `local-interrupted-${base}`);
+    const child = spawn(process.execPath, [START, "--no-web", "--port", String(base), "--data-dir", dataDir], {
+      cwd: REPOSITORY_ROOT,
+      detached: true,
+    });
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    try {
+      // The data directory is made just before the evaluation starts; its process is a child.
+      while (!existsSync(dataDir) || (await childrenOf(child.pid!)).length === 0)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const children = await childrenOf(child.pid!);
+      process.kill(-child.pid!, "SIGINT");
+      expect(await exited).toBe(0);
+      expect(output).toBe("");
+      for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
+    } finally {
+      if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,7 @@
  */
 
 export const USAGE =
-  "Usage: npm run verify -- --stage <stage> [--outputs <file>] [--yes]   or   npm run verify -- --local";
+  "Usage: npm run verify -- --stage <stage> [--outputs <file>] [--yes]   or   npm run verify -- --local [--outputs <file>]";
 
 export function unknownOption(detail: string): string {
   return `${detail}: ${USAGE}`;
@@ -15,7 +15,7 @@ export function noStage(): string {
 }
 
 export function localWithStage(): string {
-  return `--local verifies the stack \`npm start\` runs and reads .sst/local/outputs.json: leave out --stage and --outputs. ${USAGE}`;
+  return `--local verifies the stack \`npm start\` runs and reads .sst/local/outputs.json (or --outputs <file>, when npm start had --data-dir): leave out --stage. ${USAGE}`;
 }
 
 export function productionNeedsYes(stage: string): string {

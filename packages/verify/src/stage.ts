@@ -33,14 +33,15 @@ export interface Stage {
 export async function resolveStage(argv: string[], env: NodeJS.ProcessEnv): Promise<Stage> {
   const options = parseOptions(argv);
   const local = options.local === true;
-  if (local && (options.stage || options.outputs)) throw new UsageError(localWithStage());
+  if (local && options.stage) throw new UsageError(localWithStage());
   if (!local && !options.stage) throw new UsageError(noStage());
   const name = local ? "local" : options.stage!;
   const production = PRODUCTION_STAGES.includes(name);
   if (production && !options.yes) throw new UsageError(productionNeedsYes(name));
   // The local stack's endpoints (and, without AWS credentials, the placeholder its user pool takes), as `iam-api --local`.
-  const stageEnv = local ? { ...env } : env;
-  const outputsFile = local ? asUsageSync(() => useLocalStack(stageEnv)) : (options.outputs ?? DEFAULT_OUTPUTS_FILE);
+  const stageEnv = local || options.outputs ? { ...env } : env;
+  const outputsFile =
+    local || options.outputs ? asUsageSync(() => useLocalStack(stageEnv, options.outputs).file) : DEFAULT_OUTPUTS_FILE;
   const outputs = await stageOutputs(outputsFile, stageEnv);
   await requireAwsCredentials(outputs.Region, stageEnv);
   return { name, outputsFile, outputs, production, env: stageEnv };

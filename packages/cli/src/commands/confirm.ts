@@ -17,12 +17,15 @@ export function define(command: Command, context: Context): void {
         import("../user-pool"),
         import("../session"),
       ]);
-      const userPool = userPoolSettings(outputs);
+      const userPool = userPoolSettings(outputs, context.invocation());
       const done = context.progress("Confirming");
       await (code === undefined
         ? adminConfirmSignUp(userPool, email, context.env)
         : confirmSignUp(userPool, email, code, context.env));
       done();
-      context.print({ email, confirmed: true }, `Confirmed ${email}. Log in with: iam-api login ${email}`);
+      context.print(
+        { email, confirmed: true },
+        `Confirmed ${email}. Log in with: ${context.invocation().command(`login ${email}`)}`,
+      );
     });
 }

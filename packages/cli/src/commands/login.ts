@@ -45,7 +45,7 @@ export function define(command: Command, context: Context): void {
         import("../user-pool"),
         import("../session"),
       ]);
-      const settings = appSettings(outputs);
+      const settings = appSettings(outputs, context.invocation());
       const done = context.progress("Signing in");
       const session = await startSession(
         settings,
@@ -79,7 +79,7 @@ async function federatedLogin(
   if (token === "-" && tokenSecret === "-")
     throw new UsageError("Only one of --token and --token-secret can be read from stdin");
   checkFederatedOptions(name, { tokenSecret, domain });
-  const settings = appSettings(await context.outputs(SESSION_OUTPUTS));
+  const settings = appSettings(await context.outputs(SESSION_OUTPUTS), context.invocation());
   // "-" keeps the value out of shell history and the process list.
   const orStdin = (value: string, what: string) => (value === "-" ? readSecret(context.io, `${what}: `, what) : value);
   const signIn = federatedSignIn(name, {

@@ -10,7 +10,7 @@ export function define(command: Command, context: Context): void {
       import("../session-store"),
       import("../user-pool"),
     ]);
-    const settings = appSettings(await context.outputs(SESSION_OUTPUTS));
+    const settings = appSettings(await context.outputs(SESSION_OUTPUTS), context.invocation());
     const file = sessionFile(context.env, settings.userPool);
     const session = await readSession(file);
     let revoked = false;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { checkEmail, newPassword, type Context } from "../context";
+import { orAdmin } from "../invocation";
 import { USER_POOL_OUTPUTS } from "../outputs";
 
 export function define(command: Command, context: Context): void {
@@ -12,13 +13,14 @@ export function define(command: Command, context: Context): void {
       const password = await newPassword(context, email);
       const [{ signUp }, { userPoolSettings }] = await Promise.all([import("../user-pool"), import("../session")]);
       const done = context.progress("Signing up");
-      const result = await signUp(userPoolSettings(outputs), email, password, context.env);
+      const invoked = context.invocation();
+      const result = await signUp(userPoolSettings(outputs, invoked), email, password, context.env);
       done();
       context.print(
         { email, ...result },
         result.confirmed
-          ? `Signed up ${email}. Log in with: iam-api login ${email}`
-          : `Signed up ${email}. Confirm with the code sent to ${result.codeSentTo ?? "the address"}: iam-api confirm ${email} <code>  (or --admin with your AWS credentials)`,
+          ? `Signed up ${email}. Log in with: ${invoked.command(`login ${email}`)}`
+          : `Signed up ${email}. Confirm with the code sent to ${result.codeSentTo ?? "the address"}: ${invoked.command(`confirm ${email} <code>`)}  ${orAdmin(invoked)}`,
       );
     });
 }
