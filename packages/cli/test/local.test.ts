@@ -49,6 +49,9 @@ describe("hints after a command run with --local", () => {
     expect((await cli(["--local", "download", "missing.txt", "-"])).stderr).toContain(
       "`iam-api --local ls` lists them",
     );
+    expect((await cli(["--local", "ls"])).stdout).toBe(
+      "No files yet: store one with `iam-api --local upload <file>`.\n",
+    );
   });
 
   test("without --local and no .sst/outputs.json, the error suggests --local", async () => {

@@ -9,6 +9,11 @@ export function define(command: Command, context: Context): void {
     const rows = listing.files.map(
       (file) => `${String(file.size).padStart(10)}  ${file.lastModified ?? ""}  ${file.name}`,
     );
-    context.print(listing, rows.length ? rows.join("\n") : "No files yet: store one with `iam-api upload <file>`.");
+    context.print(
+      listing,
+      rows.length
+        ? rows.join("\n")
+        : `No files yet: store one with \`${context.invocation().command("upload <file>")}\`.`,
+    );
   });
 }
