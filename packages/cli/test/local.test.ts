@@ -8,25 +8,28 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 const PASSWORD = "Passw0rd!";
 
+/** The local stack's outputs file as `npm start` writes it: the outputs and the doubles' endpoints. */
+const localOutputs = () => JSON.stringify({ ...loopback.outputs, Endpoints: loopback.endpoints });
+
+// One loopback for the file; its outputs where `npm start` writes them, and where `--data-dir` would.
+let loopback: Loopback;
+let workspace: Workspace;
+beforeAll(async () => {
+  loopback = await startLoopback();
+  workspace = await createWorkspace({ outputs: {} as never, env: {} });
+  for (const dir of [".sst/local", "elsewhere"]) {
+    await mkdir(join(workspace.project, dir), { recursive: true });
+    await writeFile(join(workspace.project, dir, "outputs.json"), localOutputs());
+  }
+}, 30_000);
+afterAll(async () => {
+  await workspace?.remove();
+  await loopback?.stop();
+});
+
 describe("hints after a command run with --local", () => {
-  let loopback: Loopback;
-  let workspace: Workspace;
   // No AWS credentials and no endpoint variables: what --local reads from .sst/local/outputs.json.
   const cli = (args: string[], input = "") => workspace.run(args, { input, env: { AWS_ACCESS_KEY_ID: undefined } });
-
-  beforeAll(async () => {
-    loopback = await startLoopback();
-    workspace = await createWorkspace({ outputs: {} as never, env: {} });
-    await mkdir(join(workspace.project, ".sst/local"), { recursive: true });
-    await writeFile(
-      join(workspace.project, ".sst/local/outputs.json"),
-      JSON.stringify({ ...loopback.outputs, Endpoints: loopback.endpoints }),
-    );
-  }, 30_000);
-  afterAll(async () => {
-    await workspace?.remove();
-    await loopback?.stop();
-  });
 
   test("signup, login before confirming, confirm: each suggested command keeps --local and works", async () => {
     const signup = await cli(["--local", "signup", "dan@example.com"], PASSWORD);
@@ -65,23 +68,6 @@ describe("hints after a command run with --local", () => {
 });
 
 describe("the outputs of a local stack named with --outputs (npm start --data-dir)", () => {
-  let loopback: Loopback;
-  let workspace: Workspace;
-
-  beforeAll(async () => {
-    loopback = await startLoopback();
-    workspace = await createWorkspace({ outputs: {} as never, env: {} });
-    await mkdir(join(workspace.project, "elsewhere"), { recursive: true });
-    await writeFile(
-      join(workspace.project, "elsewhere/outputs.json"),
-      JSON.stringify({ ...loopback.outputs, Endpoints: loopback.endpoints }),
-    );
-  }, 30_000);
-  afterAll(async () => {
-    await workspace?.remove();
-    await loopback?.stop();
-  });
-
   test("reach its endpoints, as --local does, and the hints repeat --outputs", async () => {
     const run = (args: string[], input = "") =>
       workspace.run(["--outputs", "elsewhere/outputs.json", ...args], { input, env: { AWS_ACCESS_KEY_ID: undefined } });
