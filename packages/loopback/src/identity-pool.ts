@@ -6,11 +6,10 @@
  * Identities and the credentials it issued live in `dataDir`, so they survive a restart.
  */
 import { createHash, createPublicKey, randomBytes, verify as verifySignature } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import { join } from "node:path";
-import { awsError, json, type Plumbing } from "./plumbing";
+import { awsError, json, type Plumbing, savedState } from "./plumbing";
 import type { UserPool } from "./user-pool";
 import type { Json } from "@iam-auth-api/infra-harness/evaluation";
 
@@ -109,13 +108,9 @@ export async function startIdentityPool(plumbing: Plumbing, options: IdentityPoo
 
 async function restoreState(options: IdentityPoolOptions): Promise<IdentityPoolState> {
   const file = join(options.dataDir, "identity-pool.json");
-  let saved: { identities: Record<string, string>; credentials: Array<[string, IssuedCredentials]> } = {
-    identities: {},
-    credentials: [],
-  };
-  try {
-    saved = JSON.parse(readFileSync(file, "utf8"));
-  } catch {}
+  const saved = savedState<{ identities: Record<string, string>; credentials: Array<[string, IssuedCredentials]> }>(
+    file,
+  ) ?? { identities: {}, credentials: [] };
   for (const [accessKeyId, credentials] of saved.credentials) options.credentials.set(accessKeyId, credentials);
   const jwks = (
     (await (

@@ -10,6 +10,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type CorsRefusal, type LoopbackCors, preflightOf, serviceCors } from "./cors";
@@ -236,4 +237,13 @@ export function s3Error(response: ServerResponse, code: string, message: string,
 export function reply(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
   response.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
   response.end(result.body ?? "");
+}
+
+/** What a double saved in `file` on an earlier run (users, identities, credentials), or undefined on a first run or an unreadable file. */
+export function savedState<T>(file: string, reviver?: (key: string, value: unknown) => unknown): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"), reviver);
+  } catch {
+    return undefined;
+  }
 }

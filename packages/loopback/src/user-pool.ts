@@ -7,13 +7,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { userPoolProviderName } from "@iam-auth-api/client/settings";
-import { awsError, awsJson, forward, json, type Plumbing, relay, waitFor } from "./plumbing";
+import { awsError, awsJson, forward, json, type Plumbing, relay, savedState, waitFor } from "./plumbing";
 import { createChallenge, createVerifier, type ServerChallenge, type Verifier } from "./srp-server";
 import { withClaims } from "./tokens";
 import type { Json } from "@iam-auth-api/infra-harness/evaluation";
@@ -137,14 +136,9 @@ export async function startUserPool(plumbing: Plumbing, options: UserPoolOptions
 
 async function restoreOrCreatePool(cognitoLocal: CognitoLocal, options: UserPoolOptions): Promise<UserPoolState> {
   const stateFile = join(options.dataDir, "user-pool-front.json");
-  let saved: SavedState | undefined;
-  try {
-    saved = JSON.parse(readFileSync(stateFile, "utf8"), (_key, value) =>
-      typeof value === "string" && value.startsWith(BIGINT) ? BigInt(value.slice(BIGINT.length)) : value,
-    );
-  } catch {
-    saved = undefined;
-  }
+  let saved = savedState<SavedState>(stateFile, (_key, value) =>
+    typeof value === "string" && value.startsWith(BIGINT) ? BigInt(value.slice(BIGINT.length)) : value,
+  );
   if (!saved) {
     const { UserPool } = (await cognitoLocal.call("CreateUserPool", {
       PoolName: "local",
