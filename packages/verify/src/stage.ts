@@ -13,8 +13,11 @@ import {
   unknownOption,
 } from "./messages";
 
-/** The stages `sst.config.ts` protects (its PRODUCTION_STAGES): verify asks for --yes there. */
-const PRODUCTION_STAGES = ["production", "prod"];
+/**
+ * The stages `sst.config.ts` protects (its PRODUCTION_STAGES, which an SST config cannot export):
+ * verify asks for --yes there. A test holds the two lists together through the app's evaluation.
+ */
+export const PRODUCTION_STAGES = ["production", "prod"];
 
 export type StageOutputs = Record<OutputName | "Web", string>;
 

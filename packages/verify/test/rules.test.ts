@@ -1,6 +1,8 @@
+import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { describe, expect, it } from "vitest";
 import { preflightRefusal } from "../src/probe";
 import { settle, settlingError } from "../src/settle";
+import { PRODUCTION_STAGES } from "../src/stage";
 
 const SITE = "https://d111111abcdef8.cloudfront.net";
 const answer = (status: number, headers: Record<string, string>) => ({
@@ -91,4 +93,13 @@ describe("settle waits out what a fresh deploy answers, for a bounded time", () 
     expect(denied.result).toEqual({ error: accessDenied });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
+});
+
+describe("the stages verify treats as production", () => {
+  it("are exactly those sst.config.ts protects", async () => {
+    for (const stage of ["production", "prod", "dev", "local"]) {
+      const { protect } = (await evaluate({ stage })).app;
+      expect(PRODUCTION_STAGES.includes(stage), `stage ${stage}`).toBe(protect);
+    }
+  }, 60_000);
 });
