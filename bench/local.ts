@@ -114,10 +114,3 @@ export async function localRows(runs: number): Promise<Row[]> {
     await workspace.remove();
   }
 }
-
-// `npx tsx bench/local.ts`: this part alone.
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { renderTable } = await import("./table");
-  console.log(renderTable(await localRows(Number(process.env.BENCH_RUNS ?? 3))));
-  process.exit(0);
-}
