@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { apiFailed, apiForbidden, apiMessage, apiNeedsSignIn, apiThrottled } from "@iam-auth-api/client/messages";
 import { CliError } from "./cli-error";
 import type { Context } from "./context";
@@ -16,7 +17,7 @@ export async function callApi(context: Context, method: string, path: string, da
   const outputs = await context.outputs(["Api", ...SESSION_OUTPUTS]);
   const settings = appSettings(outputs, context.invocation());
   const session = await cachedSession(settings, context.env);
-  const body = await requestBody(data);
+  const body = await requestBody(data, context.cwd);
   const signing = session && { region: settings.region, credentials: session.credentials };
   const response = await apiRequest(outputs.Api, { method, path, ...body }, signing, context.env);
   const status = `${response.status} ${response.statusText}`.trim();
@@ -51,12 +52,12 @@ export async function callApi(context: Context, method: string, path: string, da
   }
 }
 
-async function requestBody(data: string | undefined): Promise<{ body?: string; contentType?: string }> {
+async function requestBody(data: string | undefined, cwd: string): Promise<{ body?: string; contentType?: string }> {
   if (data === undefined) return {};
   let body = data;
   if (data.startsWith("@")) {
     try {
-      body = readFileSync(data.slice(1), "utf8");
+      body = readFileSync(resolve(cwd, data.slice(1)), "utf8");
     } catch {
       throw new CliError(
         "FileNotFound",

@@ -84,11 +84,16 @@ function commandName(argv: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * Runs one command line and returns its exit code. `env`, `io` and `cwd` are all it reads and
+ * writes of its process (the SDK's credential chain and warnings aside): `main.ts` passes the
+ * process's own, tests their own, so a test can run many command lines in one process.
+ */
 export async function main(
   argv: string[],
   env: NodeJS.ProcessEnv,
   io: Io,
-  nodeVersion = process.version,
+  { cwd = process.cwd(), nodeVersion = process.version }: { cwd?: string; nodeVersion?: string } = {},
 ): Promise<number> {
   // The SDK's own notice is seven lines on every command; ours is one (below).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -103,12 +108,13 @@ export async function main(
   const context: Context = {
     env,
     io,
+    cwd,
     json,
     outputs: (names) => {
       const { local, outputs } = globals();
-      const chosen = local || outputs ? useLocalStack(env, outputs) : undefined;
+      const chosen = local || outputs ? useLocalStack(env, outputs, cwd) : undefined;
       localStack = chosen?.local === true;
-      return loadOutputs(chosen?.file, env, names);
+      return loadOutputs(chosen?.file, env, names, cwd);
     },
     invocation: () => invocation(globals(), localStack),
     print: (result, text) => io.stdout.write(json() ? `${JSON.stringify(result)}\n` : `${forTerminal(text)}\n`),

@@ -7,6 +7,8 @@ import { readSecret, type Io } from "./terminal";
 export interface Context {
   env: NodeJS.ProcessEnv;
   io: Io;
+  /** The directory relative paths on the command line are read from and written to: the process's own. */
+  cwd: string;
   /** `--json`: results as JSON on stdout, errors as JSON on stderr, no progress text. */
   json(): boolean;
   /** The deploy outputs this command needs, every missing one named in one error. */

@@ -12,6 +12,7 @@ export async function filesContext(context: Context): Promise<FilesContext> {
     region: settings.region,
     session: await currentSession(settings, context.env),
     env: context.env,
+    cwd: context.cwd,
     invocation: settings.invocation,
   };
 }

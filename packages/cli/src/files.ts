@@ -1,6 +1,6 @@
 import { createWriteStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { basename, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
 import {
@@ -26,6 +26,8 @@ export interface FilesContext {
   region: string;
   session: Session;
   env: NodeJS.ProcessEnv;
+  /** Where a relative file path is read from (the process's working directory when unset). */
+  cwd?: string;
   /** How the CLI was run, for the commands its errors suggest (the plain `iam-api` without). */
   invocation?: Invocation;
 }
@@ -59,7 +61,7 @@ export function ownKey(session: Session, name: string): string {
  */
 export async function uploadFile(context: FilesContext, file: string, name = basename(file)): Promise<FileEntry> {
   const key = ownKey(context.session, name);
-  const body = await fileContent(file);
+  const body = await fileContent(file, context.cwd);
   const s3 = s3Client(context);
   await send(context, name, () => s3.send(new PutObjectCommand({ Bucket: context.bucket, Key: key, Body: body })));
   return { name, key, size: body.length };
@@ -98,9 +100,10 @@ export async function removeFile(context: FilesContext, name: string): Promise<{
   return { name, key };
 }
 
-async function fileContent(file: string): Promise<Buffer> {
+async function fileContent(file: string, cwd = process.cwd()): Promise<Buffer> {
+  const path = resolve(cwd, file);
   try {
-    if ((await stat(file)).isFile()) return await readFile(file);
+    if ((await stat(path)).isFile()) return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ERR_FS_FILE_TOO_LARGE")

@@ -1,5 +1,6 @@
 // Synchronous file access: node:fs/promises alone costs a command a few milliseconds to load.
 import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { outputEnvName, type OutputName } from "@iam-auth-api/client/settings";
 import { CliError } from "./cli-error";
 import { TEST_ENDPOINT_ENV } from "./test-settings";
@@ -14,8 +15,12 @@ export const LOCAL_OUTPUTS_FILE = ".sst/local/outputs.json";
  * go in `env` (the clients' endpoint variables), so nobody sets them by hand. Its user pool takes
  * admin calls signed with any key: without AWS credentials, `confirm --admin` signs with a local placeholder.
  */
-export function useLocalStack(env: NodeJS.ProcessEnv, file?: string): { file: string; local: boolean } {
-  const outputs = readOutputsFile(file ?? LOCAL_OUTPUTS_FILE, file !== undefined);
+export function useLocalStack(
+  env: NodeJS.ProcessEnv,
+  file?: string,
+  cwd = process.cwd(),
+): { file: string; local: boolean } {
+  const outputs = readOutputsFile(file ?? LOCAL_OUTPUTS_FILE, file !== undefined, cwd);
   if (file !== undefined && outputs?.Endpoints === undefined) return { file, local: false };
   if (!outputs)
     throw new CliError(
@@ -40,16 +45,17 @@ export const USER_POOL_OUTPUTS = ["Region", "UserPool", "UserPoolClient"] as con
 export const SESSION_OUTPUTS = [...USER_POOL_OUTPUTS, "IdentityPool"] as const satisfies OutputName[];
 
 /**
- * The outputs `names`, from the environment (`IAM_API_<NAME>`) or the outputs file; one error
- * naming every missing one, so a single fix makes the command work.
+ * The outputs `names`, from the environment (`IAM_API_<NAME>`) or the outputs file (a relative path
+ * from `cwd`); one error naming every missing one, so a single fix makes the command work.
  */
 export async function loadOutputs<Name extends OutputName>(
   file: string | undefined,
   env: NodeJS.ProcessEnv,
   names: readonly Name[],
+  cwd = process.cwd(),
 ): Promise<Record<Name, string>> {
   const path = file ?? DEFAULT_OUTPUTS_FILE;
-  const fromFile = readOutputsFile(path, file !== undefined);
+  const fromFile = readOutputsFile(path, file !== undefined, cwd);
   const values: Partial<Record<Name, string>> = {};
   const missing: Name[] = [];
   for (const name of names) {
@@ -62,7 +68,7 @@ export async function loadOutputs<Name extends OutputName>(
     const plural = missing.length > 1;
     const where = fromFile
       ? `${plural ? "are" : "is"} missing from ${path}`
-      : `${plural ? "are" : "is"} not set (${path} does not exist${file === undefined && existsSync(LOCAL_OUTPUTS_FILE) ? `; for the local stack \`npm start\` serves, add --local` : ""})`;
+      : `${plural ? "are" : "is"} not set (${path} does not exist${file === undefined && existsSync(resolve(cwd, LOCAL_OUTPUTS_FILE)) ? `; for the local stack \`npm start\` serves, add --local` : ""})`;
     throw new CliError(
       "MissingOutput",
       `The deploy output${plural ? "s" : ""} ${list(quoted)} ${where}: run \`npx sst deploy\` (or \`npx sst dev\`), which writes ${plural ? "them" : "it"}, or set ${list(envNames)}.`,
@@ -75,10 +81,11 @@ function list(items: string[]): string {
   return items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}` : items[0];
 }
 
-function readOutputsFile(path: string, explicit: boolean): Record<string, unknown> | undefined {
+/** The outputs file at `path` (named as the user gave it, read from `cwd`), or undefined when it does not exist. */
+function readOutputsFile(path: string, explicit: boolean, cwd: string): Record<string, unknown> | undefined {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readFileSync(resolve(cwd, path), "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     if (explicit)
