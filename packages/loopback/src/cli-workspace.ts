@@ -4,6 +4,8 @@ import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
+import { inspect } from "node:util";
+import { Readable, Writable } from "node:stream";
 import { buildCli } from "@iam-auth-api/cli/build.mjs";
 import { TEST_RETRY_BASE_ENV } from "@iam-auth-api/cli/test-settings";
 import type { Loopback } from "./loopback";
@@ -13,6 +15,19 @@ interface CliResult {
   stdout: string;
   stderr: string;
 }
+
+interface RunOptions {
+  /** What the CLI reads on stdin (a pipe, never a terminal); nothing by default. */
+  input?: string;
+  /** Variables added to (or, as undefined, removed from) the workspace's environment. */
+  env?: Record<string, string | undefined>;
+  /** The working directory: the project by default. */
+  cwd?: string;
+  /** Options for node itself: a subprocess only. */
+  nodeOptions?: string[];
+}
+
+type Run = (args: string[], options?: RunOptions) => Promise<CliResult>;
 
 /**
  * A user's machine in a temp directory: a project with `.sst/outputs.json`, its own HOME,
@@ -24,23 +39,38 @@ export interface Workspace {
   cacheDir: string;
   env: Record<string, string>;
   remove(): Promise<void>;
-  run(
-    args: string[],
-    options?: { input?: string; env?: Record<string, string | undefined>; cwd?: string; nodeOptions?: string[] },
-  ): Promise<CliResult>;
+  /** `iam-api <args>` as the workspace was created to run it: `runProcess` or, with `inProcess`, `runInProcess`. */
+  run: Run;
+  /** The CLI's bundle in a node process of its own, as a user runs it: exit code, pipes, node's options, the files it leaves. */
+  runProcess: Run;
+  /** The CLI's program (its TypeScript source) in this process, with its own argv, env, cwd, stdin and output: no node start-up, no SDK import per run. */
+  runInProcess: Run;
   /** The files on this machine, the CLI's own build aside, that contain any of `secrets`. */
   filesHolding(secrets: string[]): Promise<string[]>;
 }
 
-/** A workspace for the CLI against `loopback` (its outputs file and endpoint variables; `npm start`'s tests pass none and use `--local`). */
-export async function createWorkspace(loopback: Pick<Loopback, "outputs" | "env">): Promise<Workspace> {
+/**
+ * A workspace for the CLI against `loopback` (its outputs file and endpoint variables; `npm start`'s
+ * tests pass none and use `--local`). `run` is a subprocess unless `inProcess` is set: tests about
+ * what a command does run in-process, those about the process itself (exit status, node's options,
+ * files left behind, the bundle) call `runProcess`.
+ */
+export async function createWorkspace(
+  loopback: Pick<Loopback, "outputs" | "env">,
+  { inProcess = false }: { inProcess?: boolean } = {},
+): Promise<Workspace> {
   const root = await mkdtemp(join(tmpdir(), "iam-api-cli-"));
   const project = join(root, "project");
   const home = join(root, "home");
   const temp = join(root, "tmp");
   await Promise.all([mkdir(join(project, ".sst"), { recursive: true }), mkdir(home), mkdir(temp)]);
   await writeFile(join(project, ".sst/outputs.json"), JSON.stringify(loopback.outputs, null, 2));
-  const main = await sharedBuild();
+  // Built when a subprocess first needs it: a file whose every test runs in-process builds nothing.
+  let bundle: Promise<string> | undefined;
+  const built = () => {
+    bundle ??= sharedBuild();
+    return bundle;
+  };
   const cacheDir = join(home, ".cache", "iam-api");
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -53,19 +83,26 @@ export async function createWorkspace(loopback: Pick<Loopback, "outputs" | "env"
     AWS_EC2_METADATA_DISABLED: "true",
     ...loopback.env,
   };
+  const runProcess: Run = async (args, options = {}) =>
+    runNode(
+      [...(options.nodeOptions ?? []), await built(), ...args],
+      options.cwd ?? project,
+      { ...env, ...options.env },
+      options.input ?? "",
+    );
+  const runInProcess: Run = (args, options = {}) => {
+    if (options.nodeOptions) throw new Error("node options need a node process of their own: use runProcess");
+    return runProgram(args, options.cwd ?? project, { ...env, ...options.env }, options.input ?? "");
+  };
   return {
     root,
     project,
     cacheDir,
     env,
     remove: () => rm(root, { recursive: true, force: true }),
-    run: (args, options = {}) =>
-      runNode(
-        [...(options.nodeOptions ?? []), main, ...args],
-        options.cwd ?? project,
-        { ...env, ...options.env },
-        options.input ?? "",
-      ),
+    run: inProcess ? runInProcess : runProcess,
+    runProcess,
+    runInProcess,
     filesHolding: async (secrets) => {
       const entries = await readdir(root, { withFileTypes: true, recursive: true });
       const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
@@ -135,4 +172,101 @@ function runNode(
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(input);
   });
+}
+
+/** In-process runs share this process's environment and console: one at a time. */
+let lastRun: Promise<unknown> = Promise.resolve();
+
+/**
+ * One command line through the CLI's own `main`, as `main.ts` runs it but for the process it is
+ * given: argv, a copy of `env`, `cwd`, `input` on a stdin that is a pipe, stdout and stderr
+ * collected, and the exit code returned. What the CLI reads of its process outside `main`'s
+ * arguments is the AWS SDK's (its credential chain and shared config files read `process.env`)
+ * and what anything prints through `console` or `process.emitWarning`: for the run, `process.env`
+ * holds the run's AWS variables (its config files in the run's HOME), console and warnings go to
+ * the run's output, and all of it is put back afterwards, also what the CLI itself set there.
+ */
+function runProgram(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined>,
+  input: string,
+): Promise<CliResult> {
+  const run = lastRun.then(async () => {
+    const { main } = await import("@iam-auth-api/cli/cli");
+    const stdout = collected();
+    const stderr = collected();
+    const processEnv = { ...process.env };
+    const restore = captureProcessOutput(stdout.stream, stderr.stream);
+    const runEnv = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined));
+    for (const name of Object.keys(process.env)) if (name.startsWith("AWS_")) delete process.env[name];
+    Object.assign(process.env, awsVariables(runEnv));
+    try {
+      const code = await main(
+        args,
+        runEnv,
+        { stdin: Readable.from(input ? [Buffer.from(input)] : []), stdout: stdout.stream, stderr: stderr.stream },
+        { cwd },
+      );
+      return { code, stdout: stdout.text(), stderr: stderr.text() };
+    } finally {
+      restore();
+      for (const name of Object.keys(process.env)) if (!(name in processEnv)) delete process.env[name];
+      Object.assign(process.env, processEnv);
+    }
+  });
+  lastRun = run.catch(() => {});
+  return run;
+}
+
+/** The run's AWS variables, and the SDK's config files where a process with this HOME reads them. */
+function awsVariables(env: Record<string, string | undefined>): Record<string, string> {
+  const aws = Object.entries(env).filter(([name, value]) => name.startsWith("AWS_") && value !== undefined);
+  const home = env.HOME ?? "";
+  return {
+    AWS_CONFIG_FILE: join(home, ".aws", "config"),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, ".aws", "credentials"),
+    ...(Object.fromEntries(aws) as Record<string, string>),
+  };
+}
+
+/** A stream that keeps what is written to it, as a pipe to the test would. */
+function collected(): { stream: Writable; text(): string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
+}
+
+/** `console` and process warnings into the run's stdout and stderr, as they print in the CLI's own process; returns the undo. */
+function captureProcessOutput(stdout: Writable, stderr: Writable): () => void {
+  const { log, info, debug, warn, error } = console;
+  const { emitWarning } = process;
+  const line =
+    (stream: Writable) =>
+    (...parts: unknown[]) => {
+      stream.write(`${parts.map((part) => (typeof part === "string" ? part : inspect(part))).join(" ")}\n`);
+    };
+  Object.assign(console, {
+    log: line(stdout),
+    info: line(stdout),
+    debug: line(stdout),
+    warn: line(stderr),
+    error: line(stderr),
+  });
+  process.emitWarning = ((warning: string | Error, type?: unknown) => {
+    const name =
+      warning instanceof Error ? warning.name : typeof type === "string" ? type : (type as { type?: string })?.type;
+    stderr.write(
+      `(node:${process.pid}) ${name ?? "Warning"}: ${warning instanceof Error ? warning.message : warning}\n`,
+    );
+  }) as typeof process.emitWarning;
+  return () => {
+    Object.assign(console, { log, info, debug, warn, error });
+    process.emitWarning = emitWarning;
+  };
 }
