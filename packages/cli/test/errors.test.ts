@@ -7,7 +7,18 @@ import { closedPort, useWorkspace } from "./fixture";
 const PASSWORD = "Passw0rd!";
 
 const fixture = useWorkspace();
-beforeAll(() => fixture.signUpConfirmed("known@example.com", PASSWORD));
+beforeAll(async () => {
+  await fixture.signUpConfirmed("known@example.com", PASSWORD);
+  // Signed in from the start: a test of a cached session does not depend on one that ran before it.
+  expect((await fixture.workspace.run(["login", "known@example.com"], { input: PASSWORD })).code).toBe(0);
+});
+
+/** pending@example.com, signed up and not confirmed: once for the tests that need it, whichever runs first. */
+let pendingSignUp: Promise<unknown> | undefined;
+const signedUpPending = () => {
+  pendingSignUp ??= fixture.workspace.run(["signup", "pending@example.com"], { input: PASSWORD });
+  return pendingSignUp;
+};
 
 describe("outputs", () => {
   test("a missing outputs file names every value the command needs, and what writes them", async () => {
@@ -64,6 +75,8 @@ describe("outputs", () => {
 
   test("single values come from the environment", async () => {
     const partial = join(fixture.workspace.root, "partial.json");
+    const { IdentityPool: _, ...rest } = fixture.loopback.outputs;
+    await writeFile(partial, JSON.stringify(rest));
     const result = await fixture.workspace.run(["config", "--outputs", partial, "--format", "env"], {
       env: { IAM_API_IDENTITY_POOL: "us-east-1:from-env" },
     });
@@ -72,8 +85,9 @@ describe("outputs", () => {
 });
 
 describe("Cognito's refusals, one line each", () => {
+  // Through the process: its exit status 1, the password piped on its stdin.
   test("wrong password", async () => {
-    const result = await fixture.workspace.run(["login", "known@example.com"], { input: "Wrong-passw0rd" });
+    const result = await fixture.workspace.runProcess(["login", "known@example.com"], { input: "Wrong-passw0rd" });
     expect(result).toEqual({
       code: 1,
       stdout: "",
@@ -83,7 +97,7 @@ describe("Cognito's refusals, one line each", () => {
   });
 
   test("unconfirmed user", async () => {
-    await fixture.workspace.run(["signup", "pending@example.com"], { input: PASSWORD });
+    await signedUpPending();
     const result = await fixture.workspace.run(["login", "pending@example.com"], { input: PASSWORD });
     expect(result.stderr).toBe(
       "iam-api: pending@example.com is not confirmed yet: run `iam-api confirm pending@example.com <code>` with the emailed code (or --admin with your AWS credentials).\n",
@@ -92,6 +106,7 @@ describe("Cognito's refusals, one line each", () => {
   });
 
   test("wrong confirmation code", async () => {
+    await signedUpPending();
     const result = await fixture.workspace.run(["confirm", "pending@example.com", "000000"]);
     expect(result).toMatchObject({
       code: 1,
@@ -221,8 +236,9 @@ describe("the API's 403", () => {
 });
 
 describe("usage", () => {
+  // Through the process: the bundle's overview, which loads no command.
   test("--help lists every command", async () => {
-    const help = await fixture.workspace.run(["--help"]);
+    const help = await fixture.workspace.runProcess(["--help"]);
     expect(help.code).toBe(0);
     for (const command of [
       "signup",
@@ -251,7 +267,7 @@ describe("usage", () => {
     },
   );
 
-  test.each([
+  const USAGE_ERRORS: [string[], string, string][] = [
     [["frobnicate"], "unknown command 'frobnicate'", ""],
     [["whoam"], "unknown command 'whoam' (Did you mean whoami?)", ""],
     [["login", "not-an-email"], '"not-an-email" is not an email address', " login"],
@@ -270,10 +286,21 @@ describe("usage", () => {
       " config",
     ],
     [["download"], "missing required argument 'name'", " download"],
-  ])("%j is a usage error of that command (exit 2)", async (args, message, command) => {
+  ];
+
+  test.each(USAGE_ERRORS)("%j is a usage error of that command (exit 2)", async (args, message, command) => {
     const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(args));
     expect(result).toEqual({ code: 2, stdout: "", stderr: `iam-api: ${message} (see \`iam-api${command} --help\`)\n` });
     expect(requests).toEqual([]);
+  });
+
+  test("a usage error is the exit status of the process too", async () => {
+    const [args, message, command] = USAGE_ERRORS[1];
+    expect(await fixture.workspace.runProcess(args)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `iam-api: ${message} (see \`iam-api${command} --help\`)\n`,
+    });
   });
 });
 
@@ -281,8 +308,9 @@ describe("an older Node", () => {
   // Node 20 simulated in-process (CI may not have one): the SDK and the CLI both read process.version.
   const node20 = ["--import", `data:text/javascript,Object.defineProperty(process, "version", { value: "v20.20.2" })`];
 
+  // Through the process: node's own options, and the SDK's warnings on the process's stderr.
   test("one line says so, never the SDK's NodeVersionSupportWarning block", async () => {
-    const result = await fixture.workspace.run(["login", "known@example.com"], {
+    const result = await fixture.workspace.runProcess(["login", "known@example.com"], {
       input: PASSWORD,
       nodeOptions: node20,
     });
@@ -293,7 +321,7 @@ describe("an older Node", () => {
   });
 
   test("a supported Node prints nothing extra", async () => {
-    expect((await fixture.workspace.run(["login", "known@example.com"], { input: PASSWORD })).stderr).toBe("");
+    expect((await fixture.workspace.runProcess(["login", "known@example.com"], { input: PASSWORD })).stderr).toBe("");
   });
 });
 
@@ -307,8 +335,9 @@ describe("a planted credential cache is refused", () => {
     await chmod(planted, 0o777);
     await copyFile(sessionFile(), join(planted, `${fixture.loopback.outputs.UserPool}.json`));
     await chmod(join(planted, `${fixture.loopback.outputs.UserPool}.json`), 0o600);
+    // Through the process: its entry (main.ts) keeps Node's compile cache out of that directory.
     const { result, requests } = await fixture.sentDuring(() =>
-      fixture.workspace.run(["whoami"], { env: { IAM_API_CACHE_DIR: planted } }),
+      fixture.workspace.runProcess(["whoami"], { env: { IAM_API_CACHE_DIR: planted } }),
     );
     expect(result).toEqual({
       code: 1,

@@ -127,6 +127,7 @@ describe("uploads survive a transient failure", () => {
 
   test("a connection that keeps dropping: the message counts the attempts really made", async () => {
     const source = join(fixture.workspace.root, "report.txt");
+    await writeFile(source, "quarterly numbers\n");
     fixture.loopback.dropNext("s3", 3);
     const { result, requests } = await fixture.sentDuring(() => fixture.workspace.run(["upload", source, "again.txt"]));
     expect(result).toEqual({

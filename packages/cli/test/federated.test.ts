@@ -26,8 +26,8 @@ async function sentDuring<T>(
 }
 
 /** `login --provider twitter` with the token and its secret both passed as arguments. */
-const twitterLogin = (token: string, secret: string, ...options: string[]) =>
-  fixture.workspace.run(["login", "--provider", "twitter", "--token", token, "--token-secret", secret, ...options]);
+const twitterLogin = (token: string, secret: string, options: string[] = [], run = fixture.workspace.run) =>
+  run(["login", "--provider", "twitter", "--token", token, "--token-secret", secret, ...options]);
 
 interface ProviderCase {
   provider: string;
@@ -148,16 +148,17 @@ describe("after a federated login", () => {
     );
   });
 
+  // Through the process: the files the bundle leaves behind, with its own TMPDIR.
   test("the token and secret are written only to the 0600 cache file, and logout deletes it", async () => {
     fixture.loopback.federated.configured.add(twitter.key);
     const { token, secret } = fixture.loopback.federated.twitter("29528254");
-    const login = await twitterLogin(token, secret);
+    const login = await twitterLogin(token, secret, [], fixture.workspace.runProcess);
     expect(login.code).toBe(0);
     expect(login.stdout + login.stderr).not.toMatch(new RegExp(`${token}|${secret}`));
     expect((await stat(sessionPath())).mode & 0o777).toBe(0o600);
     expect(await fixture.workspace.filesHolding([token, secret])).toEqual([sessionPath()]);
 
-    const logout = await sentDuring(() => fixture.workspace.run(["logout", "--json"]));
+    const logout = await sentDuring(() => fixture.workspace.runProcess(["logout", "--json"]));
     expect(logout.result.stdout).toBe('{"loggedOut":true,"revoked":false}\n');
     expect(logout.requests).toEqual([]);
     expect(await fixture.workspace.filesHolding([token, secret])).toEqual([]);
@@ -249,7 +250,7 @@ describe("a provider the stage has not configured", () => {
       "InvalidParameterException",
       "Twitter provider not enabled for this identity pool.",
     );
-    const login = await twitterLogin(token, secret, "--json");
+    const login = await twitterLogin(token, secret, ["--json"]);
     expect(login.code).toBe(1);
     expect(JSON.parse(login.stderr).error.code).toBe("ProviderNotConfigured");
   });

@@ -44,7 +44,8 @@ export function useWorkspace(): CliFixture {
   };
   beforeAll(async () => {
     fixture.loopback = await startLoopback();
-    fixture.workspace = await createWorkspace(fixture.loopback);
+    // What a command does is tested in this process; what the process does, through workspace.runProcess.
+    fixture.workspace = await createWorkspace(fixture.loopback, { inProcess: true });
   }, 30_000);
   afterAll(async () => {
     await fixture.workspace?.remove();

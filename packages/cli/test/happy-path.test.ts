@@ -6,6 +6,8 @@ import { useWorkspace } from "./fixture";
 
 const EMAIL = "me@example.com";
 const PASSWORD = "Passw0rd!";
+/** The tutorial's reader: a user of the journey's own, so that it signs up whichever test ran before it. */
+const READER = "reader@example.com";
 
 const fixture = useWorkspace();
 
@@ -15,9 +17,9 @@ let signedUp = false;
 let loggedIn: Promise<string> | undefined;
 
 /**
- * The set-up every test after the journey builds on: EMAIL signed up, confirmed and logged in, with
- * its identity id. The journey's own login counts; run alone, a test makes one here (confirmed with
- * --admin, as the deployer would), so any single test passes with `-t`.
+ * The set-up tests build on: EMAIL signed up, confirmed (with --admin, as the deployer would) and
+ * logged in, with its identity id; made once, and again after a test signs someone else in, so that
+ * any test passes alone (`-t`) or in any order.
  */
 function logIn(): Promise<string> {
   loggedIn ??= (async () => {
@@ -49,25 +51,25 @@ async function expireSession() {
 const requestsDuring = async (action: () => Promise<unknown>) => (await fixture.sentDuring(action)).requests;
 
 describe("the tutorial's journey, as a subprocess", () => {
+  // Through the process, as the tutorial runs the bundle: the password piped, the exit statuses real.
   test("signup, confirm with the emailed code, login, whoami", async () => {
-    const signup = await fixture.workspace.run(["signup", EMAIL], { input: `${PASSWORD}\n` });
+    const signup = await fixture.workspace.runProcess(["signup", READER], { input: `${PASSWORD}\n` });
     expect(signup).toMatchObject({ code: 0, stderr: "" });
-    expect(signup.stdout).toContain(`iam-api confirm ${EMAIL} <code>`);
+    expect(signup.stdout).toContain(`iam-api confirm ${READER} <code>`);
 
-    const code = await fixture.loopback.confirmationCode(EMAIL);
-    expect(await fixture.workspace.run(["confirm", EMAIL, code])).toMatchObject({
+    const code = await fixture.loopback.confirmationCode(READER);
+    expect(await fixture.workspace.runProcess(["confirm", READER, code])).toMatchObject({
       code: 0,
-      stdout: `Confirmed ${EMAIL}. Log in with: iam-api login ${EMAIL}\n`,
+      stdout: `Confirmed ${READER}. Log in with: iam-api login ${READER}\n`,
     });
-    signedUp = true;
 
-    const login = await fixture.workspace.run(["login", EMAIL, "--json"], { input: `${PASSWORD}\n` });
+    const login = await fixture.workspace.runProcess(["login", READER, "--json"], { input: `${PASSWORD}\n` });
     expect(login.code).toBe(0);
+    loggedIn = undefined; // The cache now holds READER's sign-in: a later set-up logs EMAIL in again.
     const { identityId } = JSON.parse(login.stdout);
-    loggedIn = Promise.resolve(identityId);
     expect(identityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
 
-    const whoami = await fixture.workspace.run(["whoami"]);
+    const whoami = await fixture.workspace.runProcess(["whoami"]);
     expect(whoami.code).toBe(0);
     expect(whoami.stderr).toBe("HTTP 200 OK\n");
     expect(JSON.parse(whoami.stdout)).toMatchObject({
@@ -79,12 +81,15 @@ describe("the tutorial's journey, as a subprocess", () => {
   });
 
   test("the password went to Cognito only in SignUp: login proved it with SRP", async () => {
-    await logIn();
-    const carriers = fixture.loopback.requests
-      .filter((request) => request.body.includes(PASSWORD))
-      .map((request) => request.operation);
+    const email = "srp@example.com";
+    const start = fixture.loopback.requests.length;
+    await fixture.signUpConfirmed(email, `${PASSWORD}\n`);
+    expect((await fixture.workspace.run(["login", email], { input: `${PASSWORD}\n` })).code).toBe(0);
+    loggedIn = undefined; // The cache now holds this user's sign-in: a later set-up logs EMAIL in again.
+    const sent = fixture.loopback.requests.slice(start);
+    const carriers = sent.filter((request) => request.body.includes(PASSWORD)).map((request) => request.operation);
     expect(carriers).toEqual(["SignUp"]);
-    const login = fixture.loopback.requests.filter(
+    const login = sent.filter(
       (request) => request.operation === "InitiateAuth" || request.operation === "RespondToAuthChallenge",
     );
     expect(login.map((request) => JSON.parse(request.body).AuthFlow ?? JSON.parse(request.body).ChallengeName)).toEqual(
@@ -211,8 +216,11 @@ describe("the credential cache", () => {
     expect(await requestsDuring(() => fixture.workspace.run(["whoami"]))).toEqual(["api GET /private"]);
   });
 
+  // Through the process: a login by the bundle, with its own TMPDIR, leaves the secrets in the cache file only.
   test("the cache file is the user's alone, and the only place credentials are written", async () => {
     await logIn();
+    const login = await fixture.workspace.runProcess(["login", EMAIL], { input: `${PASSWORD}\n` });
+    expect(login.code, login.stderr).toBe(0);
     expect((await stat(sessionPath())).mode & 0o777).toBe(0o600);
     expect((await stat(fixture.workspace.cacheDir)).mode & 0o777).toBe(0o700);
     const { credentials, signIn } = await readCache();
@@ -281,11 +289,13 @@ describe("confirm --admin", () => {
     });
     expect(fixture.loopback.requests.at(-1)?.operation).toBe("AdminConfirmSignUp");
     expect((await fixture.workspace.run(["login", "admin@example.com"], { input: `${PASSWORD}\n` })).code).toBe(0);
+    loggedIn = undefined; // The cache now holds admin@'s sign-in: a later set-up logs EMAIL in again.
   });
 
+  // Through the process: the SDK's credential chain reads the process's own environment and HOME.
   test("without AWS credentials says where they come from", async () => {
     expect((await fixture.workspace.run(["signup", "nocreds@example.com"], { input: `${PASSWORD}\n` })).code).toBe(0);
-    const confirm = await fixture.workspace.run(["confirm", "nocreds@example.com", "--admin"]);
+    const confirm = await fixture.workspace.runProcess(["confirm", "nocreds@example.com", "--admin"]);
     expect(confirm.code).toBe(1);
     expect(confirm.stderr).toMatch(
       /^iam-api: `confirm --admin` signs with your own AWS credentials \(the deployer's\) and found none: set AWS_PROFILE/,

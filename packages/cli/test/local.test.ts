@@ -16,7 +16,7 @@ let loopback: Loopback;
 let workspace: Workspace;
 beforeAll(async () => {
   loopback = await startLoopback();
-  workspace = await createWorkspace({ outputs: {} as never, env: {} });
+  workspace = await createWorkspace({ outputs: {} as never, env: {} }, { inProcess: true });
   for (const dir of [".sst/local", "elsewhere"]) {
     await mkdir(join(workspace.project, dir), { recursive: true });
     await writeFile(join(workspace.project, dir, "outputs.json"), localOutputs());
@@ -32,6 +32,7 @@ describe("hints after a command run with --local", () => {
   const cli = (args: string[], input = "") => workspace.run(args, { input, env: { AWS_ACCESS_KEY_ID: undefined } });
 
   test("signup, login before confirming, confirm: each suggested command keeps --local and works", async () => {
+    const environment = { ...process.env };
     const signup = await cli(["--local", "signup", "dan@example.com"], PASSWORD);
     expect(signup.code).toBe(0);
     expect(signup.stdout).toMatch(/: iam-api --local confirm dan@example\.com <code> {2}\(or --admin\)\n$/);
@@ -55,6 +56,8 @@ describe("hints after a command run with --local", () => {
     expect((await cli(["--local", "ls"])).stdout).toBe(
       "No files yet: store one with `iam-api --local upload <file>`.\n",
     );
+    // --local puts placeholder AWS credentials in the environment for the SDK: in-process runs put this process's back.
+    expect(process.env).toEqual(environment);
   });
 
   test("without --local and no .sst/outputs.json, the error suggests --local", async () => {
