@@ -50,9 +50,9 @@ async function expireSession() {
 /** Requests the CLI makes while `action` runs, as `service operation`. */
 const requestsDuring = async (action: () => Promise<unknown>) => (await fixture.sentDuring(action)).requests;
 
-describe("the tutorial's journey, as a subprocess", () => {
+describe("the tutorial's journey", () => {
   // Through the process, as the tutorial runs the bundle: the password piped, the exit statuses real.
-  test("signup, confirm with the emailed code, login, whoami", async () => {
+  test("as a subprocess: signup, confirm with the emailed code, login, whoami", async () => {
     const signup = await fixture.workspace.runProcess(["signup", READER], { input: `${PASSWORD}\n` });
     expect(signup).toMatchObject({ code: 0, stderr: "" });
     expect(signup.stdout).toContain(`iam-api confirm ${READER} <code>`);
