@@ -15,7 +15,5 @@ export default defineConfig({
     // Vitest's 10 s default for hooks timed faults.test.ts out on a machine shared with four others.
     hookTimeout: 30_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-    // One Chromium for the run's browser tests, launched on the first file's request (not one per file).
-    globalSetup: ["packages/web/test/shared-chromium.ts"],
   },
 });

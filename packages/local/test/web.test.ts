@@ -4,11 +4,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEV_SERVER_ORIGIN } from "@iam-auth-api/client/dev-server";
-import { connectSharedChromium } from "@iam-auth-api/loopback/chromium";
+import { CHROMIUM_ARGS, chromiumPath } from "@iam-auth-api/loopback/chromium";
 import type { Loopback } from "@iam-auth-api/loopback/loopback";
 import { download, signIn, signUp, upload } from "@iam-auth-api/loopback/web-ui";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, expect, inject, test } from "vitest";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, expect, test } from "vitest";
 import { freePortBase, type LocalStack, STARTUP_MS, startLocal } from "@iam-auth-api/loopback/npm-start";
 
 let stack: LocalStack;
@@ -18,8 +18,7 @@ let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "iam-api-local-web-"));
   stack = await startLocal(["--port", String(await freePortBase()), "--data-dir", dataDir], { web: true });
-  // The run's one Chromium (packages/web/test/shared-chromium.ts), reaching Vite as a developer's browser does.
-  browser = await connectSharedChromium(inject("sharedChromium"));
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 }, STARTUP_MS);
 afterAll(async () => {
   await browser?.close();

@@ -1,8 +1,5 @@
 import { accessSync, constants } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { delimiter, join } from "node:path";
-import { type Browser, type BrowserServer, chromium } from "playwright-core";
 
 /**
  * Debian's Chromium (`apt-get install -y chromium`), or the one CHROMIUM_PATH names: Playwright's own
@@ -40,39 +37,3 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-
-/**
- * One Chromium for a whole test run, served from Vitest's global set-up
- * (packages/web/test/shared-chromium.ts): `GET <url>` answers the WebSocket endpoint of a Playwright
- * browser server, launched on the first request so that a run without browser tests never starts it
- * (and never needs it installed), or the launch's error with status 500. Each test file connects to
- * it with `connectSharedChromium` and takes its own contexts, instead of launching a Chromium of its own.
- */
-export async function serveSharedChromium(): Promise<{ url: string; close(): Promise<void> }> {
-  let launched: Promise<BrowserServer> | undefined;
-  const server = createServer(async (_request, response) => {
-    try {
-      launched ??= chromium.launchServer({ executablePath: chromiumPath(), args: CHROMIUM_ARGS, host: "127.0.0.1" });
-      response.end((await launched).wsEndpoint());
-    } catch (error) {
-      launched = undefined;
-      response.writeHead(500).end((error as Error).message);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    close: async () => {
-      await new Promise((resolve) => server.close(resolve));
-      await (await launched?.catch(() => undefined))?.close();
-    },
-  };
-}
-
-/** A connection to the test run's Chromium (`serveSharedChromium`'s `url`); closing it closes this file's contexts, not the browser. */
-export async function connectSharedChromium(url: string): Promise<Browser> {
-  const response = await fetch(url);
-  const answer = await response.text();
-  if (!response.ok) throw new Error(answer);
-  return chromium.connect(answer);
-}

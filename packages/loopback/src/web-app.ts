@@ -15,10 +15,9 @@ import { startLoopback, type Loopback } from "./loopback";
 export const WEB_ROOT = dirname(createRequire(import.meta.url).resolve("@iam-auth-api/web/package.json"));
 /**
  * The page's origin: the Vite dev server's (packages/web/vite.config.ts), which a developer's browser
- * has and the API's and bucket's CORS must admit on a dev stage. Each browser context reaches it
- * through a static server on a free loopback port, its HTTP proxy (`pageProxy`), so test files run
- * side by side in one Chromium; the doubles, each on its own port, are other origins, reached
- * directly. (Playwright's request interception would also answer CORS preflights itself.)
+ * has and the API's and bucket's CORS must admit on a dev stage. Chromium maps it to a static server
+ * on a free loopback port, so test files run side by side; the doubles, each on its own port, are
+ * other origins. (Playwright's request interception would also answer CORS preflights itself.)
  */
 export const PAGE_ORIGIN = "http://localhost:5173";
 
@@ -71,18 +70,13 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * A static server for `dist` on a free loopback port (a single-page app: unknown paths get index.html),
- * every response carrying `siteHeaders`, as the site's CloudFront distribution adds them. It answers
- * PAGE_ORIGIN only (as the contexts' proxy, see `pageProxy`): a request for any other host is refused.
+ * every response carrying `siteHeaders`, as the site's CloudFront distribution adds them.
  */
 async function serveApp(
   dist: string,
   siteHeaders: Record<string, string>,
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server: Server = createServer(async (request, response) => {
-    if (request.headers.host !== new URL(PAGE_ORIGIN).host) {
-      response.writeHead(421).end(`This server answers ${PAGE_ORIGIN} only, not ${request.headers.host}.`);
-      return;
-    }
     const path = normalize(decodeURIComponent(new URL(request.url ?? "/", PAGE_ORIGIN).pathname));
     const file = path === "/" || !extname(path) ? join(dist, "index.html") : join(dist, path);
     const content = await readFile(file).catch(() => undefined);
@@ -100,13 +94,12 @@ async function serveApp(
   };
 }
 
-/**
- * A context's proxy settings that send PAGE_ORIGIN's requests to the static server on `port` (which
- * answers a proxy's absolute-form request as a direct one) and everything on 127.0.0.1 (the doubles)
- * straight there: `<-loopback>` lifts Chromium's rule that never proxies localhost.
- */
-function pageProxy(port: number): { server: string; bypass: string } {
-  return { server: `http://127.0.0.1:${port}`, bypass: "<-loopback>,127.0.0.1" };
+/** Chromium that reaches PAGE_ORIGIN at `port` on loopback. */
+function launchChromium(port: number): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${new URL(PAGE_ORIGIN).host} 127.0.0.1:${port}`],
+  });
 }
 
 /**
@@ -114,32 +107,25 @@ function pageProxy(port: number): { server: string; bypass: string } {
  * bench), the app built against them and served with `siteHeaders` (the site's security headers, also
  * read from infra/'s evaluation: Chromium then enforces the CSP a deployed page gets), and Chromium.
  * `build` makes a directory of the app for these settings, removed at `stop()`: a Vite build by default.
- * `browser` gives the Chromium (the tests' connection to the one their run shares), closed at `stop()`:
- * one launched for this app by default.
  */
 export async function startWebApp(
   cors: LoopbackCors,
   {
     siteHeaders = {},
     build = (env) => viteBuild(WEB_ROOT, env),
-    browser: connect = () => chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS }),
-  }: {
-    siteHeaders?: Record<string, string>;
-    build?: (env: Record<string, string>) => Promise<string>;
-    browser?: () => Promise<Browser>;
-  } = {},
+  }: { siteHeaders?: Record<string, string>; build?: (env: Record<string, string>) => Promise<string> } = {},
 ): Promise<WebApp> {
   const loopback = await startLoopback({ cors });
   try {
     const dist = await build(viteEnv(loopback));
     const server = await serveApp(dist, siteHeaders);
-    const browser = await connect();
+    const browser = await launchChromium(server.port);
     return {
       loopback,
       browser,
       dist,
       newContext: async () => {
-        const context = await browser.newContext({ proxy: pageProxy(server.port) });
+        const context = await browser.newContext();
         // Everything on loopback answers in milliseconds: fail fast, with the page's alert (see ui.ts).
         context.setDefaultTimeout(10_000);
         return context;

@@ -4,24 +4,18 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { startWebApp, viteBuild, WEB_ROOT, type WebApp } from "@iam-auth-api/loopback/web-app";
-import { afterAll, beforeAll, inject } from "vitest";
-import { connectSharedChromium } from "@iam-auth-api/loopback/chromium";
+import { afterAll, beforeAll } from "vitest";
 import { infraCors } from "@iam-auth-api/infra-harness/cors";
 import { infraSiteHeaders } from "@iam-auth-api/infra-harness/site-headers";
 
 /**
- * One app and loopback per test file, the doubles answering CORS and the page served with the
- * security headers as infra/ configures them, in the Chromium the whole run shares
- * (shared-chromium.ts); each test takes a new context from it.
+ * One app, loopback and Chromium per test file, the doubles answering CORS and the page served with
+ * the security headers as infra/ configures them; each test takes a new context from it.
  */
 export function webAppForThisFile(): () => WebApp {
   let app: WebApp | undefined;
   beforeAll(async () => {
-    app = await startWebApp(await infraCors(), {
-      siteHeaders: await infraSiteHeaders(),
-      build: builtForThisFile,
-      browser: () => connectSharedChromium(inject("sharedChromium")),
-    });
+    app = await startWebApp(await infraCors(), { siteHeaders: await infraSiteHeaders(), build: builtForThisFile });
   }, 120_000);
   afterAll(async () => {
     await app?.stop();
