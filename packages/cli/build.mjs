@@ -135,7 +135,8 @@ function warmModules(warmPath, used) {
       build.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind === "entry-point" || args.namespace !== "file") return undefined;
         const path = await resolved(build, args);
-        const input = path && relative(here, path);
+        // esbuild's metafile names inputs with forward slashes, on Windows too.
+        const input = path && relative(here, path).replaceAll("\\", "/");
         return warmPath.has(input) ? { path: input, namespace: "warm" } : undefined;
       });
       build.onLoad({ filter: /.*/, namespace: "warm" }, (args) => {
@@ -186,7 +187,7 @@ async function warmPathModules() {
  */
 async function buildLazyModules(outdir, { warmPath, lazy }) {
   const used = new Set();
-  await build({
+  const { metafile } = await build({
     ...common,
     entryPoints: Object.fromEntries(lazy),
     outdir: join(outdir, "lazy"),
@@ -194,8 +195,11 @@ async function buildLazyModules(outdir, { warmPath, lazy }) {
     chunkNames: "[name]-[hash]",
     // The SDK's CommonJS modules call require() for Node built-ins, which ESM output lacks.
     banner: { js: 'const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);' },
+    metafile: true,
     plugins: [aws4fetchOnNode, builtinsWithoutNamespaces, warmModules(warmPath, used)],
   });
+  const copies = Object.keys(metafile.inputs).filter((input) => warmPath.has(input));
+  if (copies.length > 0) throw new Error(`The lazy chunks would bundle a second copy of ${copies.join(", ")}`);
   return used;
 }
 
