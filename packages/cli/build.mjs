@@ -5,7 +5,7 @@
 import { readFile, rm } from "node:fs/promises";
 import { builtinModules } from "node:module";
 import { build } from "esbuild";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -128,12 +128,13 @@ function lazyName(path) {
  * warm.mjs exports theirs only, so that the rest stays tree-shaken.
  */
 function warmModules(warmPath, used) {
+  const couldBeWarm = warmImport(warmPath);
   return {
     name: "warm-modules",
     setup(build) {
       build.onResolve({ filter: /^\.\.\/warm\.mjs$/ }, (args) => ({ path: args.path, external: true }));
       build.onResolve({ filter: /.*/ }, async (args) => {
-        if (args.kind === "entry-point" || args.namespace !== "file") return undefined;
+        if (args.kind === "entry-point" || args.namespace !== "file" || !couldBeWarm(args.path)) return undefined;
         const path = await resolved(build, args);
         // esbuild's metafile names inputs with forward slashes, on Windows too.
         const input = path && relative(here, path).replaceAll("\\", "/");
@@ -147,6 +148,21 @@ function warmModules(warmPath, used) {
       });
     },
   };
+}
+
+/**
+ * Whether an import could name a module of the warm path: by its file name, or its package's name.
+ * Only those are resolved again, not the thousands of the SDK's (a second copy missed here would
+ * still fail the build).
+ */
+function warmImport(warmPath) {
+  const stem = (path) => basename(path).replace(/\..*$/, "");
+  const packageOf = (specifier) => /^(@[^/]+\/)?[^/.][^/]*/.exec(specifier)?.[0];
+  const names = new Set([...warmPath.keys()].map(stem));
+  const packages = new Set(
+    [...warmPath.keys()].map((input) => /.*node_modules\/((@[^/]+\/)?[^/]+)/.exec(input)?.[1]).filter(Boolean),
+  );
+  return (specifier) => names.has(stem(specifier)) || packages.has(packageOf(specifier));
 }
 
 /**
@@ -214,7 +230,7 @@ async function buildWarmPath(outdir, { warmPath }, used) {
   await build({ ...common, entryPoints: { main: join(SOURCES, "main.ts") }, outdir, plugins });
   const contents = [
     `export * from ${JSON.stringify(join(SOURCES, "cli.ts"))};`,
-    ...[...used].map((input) => {
+    ...[...used].sort().map((input) => {
       const { prefix, exports } = warmPath.get(input);
       const names = exports.map((name) => `${name} as ${prefix}${name}`);
       return `export { ${names.join(", ")} } from ${JSON.stringify(join(here, input))};`;
