@@ -146,8 +146,16 @@ describe("npm start, driven by the CLI with --local", () => {
     expect(modes.filter((line) => !/ [67]00$/.test(line))).toEqual([]);
   });
 
+  // Stopping this stack for the restart below, as a closed terminal would.
+  test("a closed terminal (SIGHUP) stops it as Ctrl-C does, outputs removed", async () => {
+    const children = await childrenOf(stack.process.pid!);
+    expect(await stack.stop("SIGHUP")).toBe(0);
+    for (let offset = 0; offset < 5; offset++) expect(await listening(port + offset)).toBe(false);
+    for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
+    expect(existsSync(join(dataDir, "outputs.json"))).toBe(false);
+  });
+
   test("users and files survive a restart; --reset empties them", { timeout: 3 * STARTUP_MS }, async () => {
-    expect(await stack.stop()).toBe(0);
     stack = await startLocal(["--port", String(port), "--data-dir", dataDir]);
     expect((await cli(alice, ["login", "alice@example.com"], `${PASSWORD}\n`)).code).toBe(0);
     expect(await cli(alice, ["download", "keep.txt", "-"])).toMatchObject({
@@ -222,22 +230,6 @@ describe("a narrower role policy in infra/ is what the local stack enforces", ()
 });
 
 describe("stopping npm start", () => {
-  test("a closed terminal (SIGHUP) stops it as Ctrl-C does, outputs removed", { timeout: STARTUP_MS }, async () => {
-    const base = await freePortBase();
-    const dataDir = join(REPOSITORY_ROOT, ".sst", `local-hangup-${base}`);
-    const stack = await startLocal(["--port", String(base), "--data-dir", dataDir]);
-    try {
-      const children = await childrenOf(stack.process.pid!);
-      expect(await stack.stop("SIGHUP")).toBe(0);
-      for (let offset = 0; offset < 5; offset++) expect(await listening(base + offset)).toBe(false);
-      for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
-      expect(existsSync(join(dataDir, "outputs.json"))).toBe(false);
-    } finally {
-      await stack.stop("SIGKILL");
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
-
   // A terminal's Ctrl-C signals the whole process group, the evaluation's process included.
   test("Ctrl-C while the app evaluates: a quiet stop, exit 0 as after Ready", { timeout: STARTUP_MS }, async () => {
     const base = await freePortBase();
