@@ -24,10 +24,9 @@ const run = (args: string[]) =>
   spawnSync(process.execPath, [START, ...args], { cwd: REPOSITORY_ROOT, encoding: "utf8" });
 
 describe("bad input: one line that says what to do, exit 2", () => {
-  // The command line, judged in-process by the function main.ts calls first: the message after `npm start: `.
-  // What npm passes for `npm start --reset --port 4800` (no `--`): the options as its config, 4800 as an argument.
   const npmKept = (option: string) =>
     `npm took ${option.split(" ")[0]} for itself and did not pass it on: put npm start's options after --, as in \`npm start -- ${option}\`.`;
+  // The command line, judged in-process by the function main.ts calls first: the message after `npm start: `.
   test.each([
     {
       case: "an unknown option",
@@ -35,6 +34,7 @@ describe("bad input: one line that says what to do, exit 2", () => {
       args: ["--rest"],
       message: "Unknown option '--rest': see `npm start -- --help`.",
     },
+    // What npm passes for `npm start --reset --port 4800` (no `--`): the options as its config, 4800 as an argument.
     ...[
       { env: { npm_config_reset: "true" }, args: [], option: "--reset" },
       { env: { npm_config_port: "true" }, args: ["4800"], option: "--port <base>" },
