@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { DEV_SERVER_PORT } from "@iam-auth-api/client/dev-server";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
+import { parseOptions, UsageError } from "@iam-auth-api/local/options";
 import { REPOSITORY_ROOT, startLoopback } from "@iam-auth-api/loopback/loopback";
 import { describe, expect, test } from "vitest";
 import {
@@ -23,7 +24,49 @@ const run = (args: string[]) =>
   spawnSync(process.execPath, [START, ...args], { cwd: REPOSITORY_ROOT, encoding: "utf8" });
 
 describe("bad input: one line that says what to do, exit 2", () => {
-  test("an unknown option", () => {
+  const npmKept = (option: string) =>
+    `npm took ${option.split(" ")[0]} for itself and did not pass it on: put npm start's options after --, as in \`npm start -- ${option}\`.`;
+  // The command line, judged in-process by the function main.ts calls first: the message after `npm start: `.
+  test.each([
+    {
+      case: "an unknown option",
+      env: {},
+      args: ["--rest"],
+      message: "Unknown option '--rest': see `npm start -- --help`.",
+    },
+    // What npm passes for `npm start --reset --port 4800` (no `--`): the options as its config, 4800 as an argument.
+    ...[
+      { env: { npm_config_reset: "true" }, args: [], option: "--reset" },
+      { env: { npm_config_port: "true" }, args: ["4800"], option: "--port <base>" },
+      { env: { npm_config_port: "4800" }, args: [], option: "--port 4800" },
+      { env: { npm_config_data_dir: "x" }, args: [], option: "--data-dir x" },
+      { env: { npm_config_web: "" }, args: [], option: "--no-web" },
+      { env: { npm_config_config: "true" }, args: ["other.config.ts"], option: "--config <file>" },
+    ].map(({ env, args, option }) => ({
+      case: `an option npm kept for itself: ${option}`,
+      env,
+      args,
+      message: npmKept(option),
+    })),
+    {
+      case: "a port that is not one",
+      env: {},
+      args: ["--port", "70000"],
+      message: expect.stringMatching(/^--port 70000 is not a port: [^\n]+$/),
+    },
+  ])("$case", ({ env, args, message }) => {
+    let thrown: unknown;
+    try {
+      parseOptions(args, env);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UsageError);
+    expect((thrown as UsageError).message).toEqual(message);
+  });
+
+  // The wiring of that function to the process: its message on stderr after `npm start: `, nothing on stdout, exit 2.
+  test("an unknown option, as the process answers it", () => {
     expect(run(["--rest"])).toMatchObject({
       status: 2,
       stdout: "",
@@ -31,34 +74,15 @@ describe("bad input: one line that says what to do, exit 2", () => {
     });
   });
 
-  // What npm passes for `npm start --reset --port 4800` (no `--`): the options as its config, 4800 as an argument.
-  test.each([
-    { env: { npm_config_reset: "true" }, args: [], option: "--reset" },
-    { env: { npm_config_port: "true" }, args: ["4800"], option: "--port <base>" },
-    { env: { npm_config_port: "4800" }, args: [], option: "--port 4800" },
-    { env: { npm_config_data_dir: "x" }, args: [], option: "--data-dir x" },
-    { env: { npm_config_web: "" }, args: [], option: "--no-web" },
-    { env: { npm_config_config: "true" }, args: ["other.config.ts"], option: "--config <file>" },
-  ])("an option npm kept for itself: $option", ({ env, args, option }) => {
-    const result = spawnSync(process.execPath, [START, ...args], {
+  test("an option npm kept for itself, read from the environment npm runs the script in", () => {
+    const result = spawnSync(process.execPath, [START, "4800"], {
       cwd: REPOSITORY_ROOT,
       encoding: "utf8",
-      env: { ...process.env, ...env },
+      env: { ...process.env, npm_config_port: "true" },
       // Were the option not refused, the stack would start: stopped rather than blocking the run.
       timeout: 30_000,
     });
-    expect(result).toMatchObject({
-      status: 2,
-      stdout: "",
-      stderr: `npm start: npm took ${option.split(" ")[0]} for itself and did not pass it on: put npm start's options after --, as in \`npm start -- ${option}\`.\n`,
-    });
-  });
-
-  test("a port that is not one", () => {
-    expect(run(["--port", "70000"])).toMatchObject({
-      status: 2,
-      stderr: expect.stringMatching(/^npm start: --port 70000 is not a port: [^\n]+\n$/),
-    });
+    expect(result).toMatchObject({ status: 2, stdout: "", stderr: `npm start: ${npmKept("--port <base>")}\n` });
   });
 
   test("a busy port names the service and the flag that moves it", async () => {

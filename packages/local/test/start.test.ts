@@ -21,6 +21,7 @@ import {
 } from "@iam-auth-api/loopback/npm-start";
 
 const PASSWORD = "Passw0rd!";
+const NO_S3_GRANT = join(REPOSITORY_ROOT, ".sst/fixtures/no-s3-grant");
 
 /** The latest code `npm start` printed for `email`. */
 function printedCode(stack: LocalStack, email: string): string {
@@ -40,9 +41,31 @@ async function s3As(workspace: Workspace, outputs: Record<string, any>): Promise
   });
 }
 
+/**
+ * A copy of the app whose authenticated role keeps execute-api:Invoke and loses every S3 grant (its
+ * Denies stay), as `--config`'s path.
+ */
+async function appWithoutS3Grant(): Promise<string> {
+  await rm(NO_S3_GRANT, { recursive: true, force: true });
+  await mkdir(NO_S3_GRANT, { recursive: true });
+  await cp(join(REPOSITORY_ROOT, "infra"), join(NO_S3_GRANT, "infra"), { recursive: true });
+  const config = await readFile(join(REPOSITORY_ROOT, "sst.config.ts"), "utf8");
+  await writeFile(join(NO_S3_GRANT, "sst.config.ts"), config.replace("./.sst/platform", "../../platform"));
+  const auth = await readFile(join(NO_S3_GRANT, "infra/auth.ts"), "utf8");
+  // Every S3 Allow goes (the Denies after them stay: they grant nothing).
+  const narrowed = auth.replace(/\n {4}\{\n {6}sid: "OwnFiles",[\s\S]*?\n( {4}\.\.\.storageDenials\(\),)/, "\n$1");
+  expect(narrowed, "the fixture drops the S3 grants").not.toMatch(
+    /sid: "(OwnFiles|WriteOwnFilesStandardOnly|ListOwnFiles)"/,
+  );
+  expect(narrowed, "the fixture keeps the API grant").toContain('sid: "InvokeThisApi"');
+  await writeFile(join(NO_S3_GRANT, "infra/auth.ts"), narrowed);
+  return relative(REPOSITORY_ROOT, join(NO_S3_GRANT, "sst.config.ts"));
+}
+
 describe("npm start, driven by the CLI with --local", () => {
   let alice: Workspace;
   let bob: Workspace;
+  let carol: Workspace;
   let port: number;
   let dataDir: string;
   let stack: LocalStack;
@@ -53,7 +76,8 @@ describe("npm start, driven by the CLI with --local", () => {
   beforeAll(async () => {
     alice = await createWorkspace({ outputs: {} as never, env: {} });
     bob = await createWorkspace({ outputs: {} as never, env: {} });
-    // Bob's CLI runs in Alice's project (the same .sst/local/outputs.json) with his own cache.
+    carol = await createWorkspace({ outputs: {} as never, env: {} });
+    // Bob's and Carol's CLIs run in Alice's project (the same .sst/local/outputs.json) with his own cache.
     dataDir = join(alice.project, ".sst/local");
     port = await freePortBase();
     stack = await startLocal(["--port", String(port), "--data-dir", dataDir]);
@@ -62,6 +86,8 @@ describe("npm start, driven by the CLI with --local", () => {
     await stack?.stop();
     await alice?.remove();
     await bob?.remove();
+    await carol?.remove();
+    await rm(NO_S3_GRANT, { recursive: true, force: true });
   });
 
   test("outputs as sst dev writes them, plus the local endpoints", async () => {
@@ -146,8 +172,16 @@ describe("npm start, driven by the CLI with --local", () => {
     expect(modes.filter((line) => !/ [67]00$/.test(line))).toEqual([]);
   });
 
+  // Stopping this stack for the restart below, as a closed terminal would.
+  test("a closed terminal (SIGHUP) stops it as Ctrl-C does, outputs removed", async () => {
+    const children = await childrenOf(stack.process.pid!);
+    expect(await stack.stop("SIGHUP")).toBe(0);
+    for (let offset = 0; offset < 5; offset++) expect(await listening(port + offset)).toBe(false);
+    for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
+    expect(existsSync(join(dataDir, "outputs.json"))).toBe(false);
+  });
+
   test("users and files survive a restart; --reset empties them", { timeout: 3 * STARTUP_MS }, async () => {
-    expect(await stack.stop()).toBe(0);
     stack = await startLocal(["--port", String(port), "--data-dir", dataDir]);
     expect((await cli(alice, ["login", "alice@example.com"], `${PASSWORD}\n`)).code).toBe(0);
     expect(await cli(alice, ["download", "keep.txt", "-"])).toMatchObject({
@@ -155,10 +189,30 @@ describe("npm start, driven by the CLI with --local", () => {
       stdout: "kept across restarts\n",
     });
     expect(await stack.stop()).toBe(0);
-    stack = await startLocal(["--port", String(port), "--data-dir", dataDir, "--reset"]);
+    // The last start of this file: emptied, and serving the app with a narrower role (the next test).
+    stack = await startLocal([
+      "--port",
+      String(port),
+      "--data-dir",
+      dataDir,
+      "--reset",
+      "--config",
+      await appWithoutS3Grant(),
+    ]);
     const login = await cli(alice, ["login", "alice@example.com"], `${PASSWORD}\n`);
     expect(login.code).toBe(1);
     expect(login.stderr).toMatch(/password|not exist|sign up/i);
+  });
+
+  test("a narrower role policy in infra/ is what the local stack enforces: the API still answers; S3 refuses the user's own files", async () => {
+    expect((await cli(carol, ["signup", "carol@example.com"], PASSWORD)).code).toBe(0);
+    expect((await cli(carol, ["confirm", "carol@example.com", "--admin"])).code).toBe(0);
+    expect((await cli(carol, ["login", "carol@example.com"], `${PASSWORD}\n`)).code).toBe(0);
+    expect((await cli(carol, ["whoami"])).code).toBe(0);
+    await writeFile(join(alice.project, "carol-notes.txt"), "no grant\n");
+    const upload = await cli(carol, ["upload", "carol-notes.txt"]);
+    expect(upload.code).toBe(1);
+    expect(upload.stderr).toMatch(/S3 refused/);
   });
 
   test("Ctrl-C stops every process and leaves no port listening", async () => {
@@ -172,72 +226,7 @@ describe("npm start, driven by the CLI with --local", () => {
   });
 });
 
-describe("a narrower role policy in infra/ is what the local stack enforces", () => {
-  // A copy of the app whose authenticated role keeps execute-api:Invoke and loses every S3 grant (its Denies stay).
-  const fixture = join(REPOSITORY_ROOT, ".sst/fixtures/no-s3-grant");
-  let workspace: Workspace;
-  let stack: LocalStack;
-
-  beforeAll(async () => {
-    await rm(fixture, { recursive: true, force: true });
-    await mkdir(fixture, { recursive: true });
-    await cp(join(REPOSITORY_ROOT, "infra"), join(fixture, "infra"), { recursive: true });
-    const config = await readFile(join(REPOSITORY_ROOT, "sst.config.ts"), "utf8");
-    await writeFile(join(fixture, "sst.config.ts"), config.replace("./.sst/platform", "../../platform"));
-    const auth = await readFile(join(fixture, "infra/auth.ts"), "utf8");
-    // Every S3 Allow goes (the Denies after them stay: they grant nothing).
-    const narrowed = auth.replace(/\n {4}\{\n {6}sid: "OwnFiles",[\s\S]*?\n( {4}\.\.\.storageDenials\(\),)/, "\n$1");
-    expect(narrowed, "the fixture drops the S3 grants").not.toMatch(
-      /sid: "(OwnFiles|WriteOwnFilesStandardOnly|ListOwnFiles)"/,
-    );
-    expect(narrowed, "the fixture keeps the API grant").toContain('sid: "InvokeThisApi"');
-    await writeFile(join(fixture, "infra/auth.ts"), narrowed);
-    workspace = await createWorkspace({ outputs: {} as never, env: {} });
-    stack = await startLocal([
-      "--port",
-      String(await freePortBase()),
-      "--data-dir",
-      join(workspace.project, ".sst/local"),
-      "--config",
-      ".sst/fixtures/no-s3-grant/sst.config.ts",
-    ]);
-  }, 2 * STARTUP_MS);
-  afterAll(async () => {
-    await stack?.stop();
-    await workspace?.remove();
-    await rm(fixture, { recursive: true, force: true });
-  });
-
-  test("the API still answers; S3 refuses the user's own files", { timeout: STARTUP_MS }, async () => {
-    const cli = (args: string[], input = "") => workspace.run(["--local", ...args], { input });
-    expect((await cli(["signup", "carol@example.com"], PASSWORD)).code).toBe(0);
-    expect((await cli(["confirm", "carol@example.com", "--admin"])).code).toBe(0);
-    expect((await cli(["login", "carol@example.com"], `${PASSWORD}\n`)).code).toBe(0);
-    expect((await cli(["whoami"])).code).toBe(0);
-    await writeFile(join(workspace.project, "notes.txt"), "no grant\n");
-    const upload = await cli(["upload", "notes.txt"]);
-    expect(upload.code).toBe(1);
-    expect(upload.stderr).toMatch(/S3 refused/);
-  });
-});
-
 describe("stopping npm start", () => {
-  test("a closed terminal (SIGHUP) stops it as Ctrl-C does, outputs removed", { timeout: STARTUP_MS }, async () => {
-    const base = await freePortBase();
-    const dataDir = join(REPOSITORY_ROOT, ".sst", `local-hangup-${base}`);
-    const stack = await startLocal(["--port", String(base), "--data-dir", dataDir]);
-    try {
-      const children = await childrenOf(stack.process.pid!);
-      expect(await stack.stop("SIGHUP")).toBe(0);
-      for (let offset = 0; offset < 5; offset++) expect(await listening(base + offset)).toBe(false);
-      for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
-      expect(existsSync(join(dataDir, "outputs.json"))).toBe(false);
-    } finally {
-      await stack.stop("SIGKILL");
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
-
   // A terminal's Ctrl-C signals the whole process group, the evaluation's process included.
   test("Ctrl-C while the app evaluates: a quiet stop, exit 0 as after Ready", { timeout: STARTUP_MS }, async () => {
     const base = await freePortBase();

@@ -44,8 +44,13 @@ export interface LocalStage {
    * (the outputs, the site, and the doubles' endpoints under `Endpoints`): no endpoint variables set.
    */
   verifyLocal(): Promise<VerifyResult>;
-  /** `npm run verify -- <args>` from the repository, as a user runs it. */
+  /**
+   * What `npm run verify -- <args>` runs (the script's command, read from package.json), from the
+   * repository: npm itself adds half a second and nothing verify does.
+   */
   verify(args: string[], env?: Record<string, string | undefined>): Promise<VerifyResult>;
+  /** `npm run verify -- <args>` itself, as a user types it. */
+  npmRunVerify(args: string[]): Promise<VerifyResult>;
   /**
    * What the npm script runs (`node --import tsx packages/verify/src/main.ts`), started in its own
    * process group: for a test that interrupts it. (npm itself exits at once on Ctrl-C, while verify goes on to clean up.)
@@ -87,6 +92,8 @@ export async function startLocalStage(
   const script = (
     JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { scripts: { verify: string } }
   ).scripts.verify.split(" ");
+  const runScript = (args: string[], options: ReturnType<typeof spawnOptions>) =>
+    spawn(script[0] === "node" ? process.execPath : script[0], [...script.slice(1), ...args], options);
   const verifyLocal = async () => {
     const project = join(home, "project");
     await mkdir(join(project, ".sst/local"), { recursive: true });
@@ -117,10 +124,9 @@ export async function startLocalStage(
     outputsFile,
     home,
     env,
-    start: (args) =>
-      spawn(script[0] === "node" ? process.execPath : script[0], [...script.slice(1), ...args], spawnOptions({})),
-    verify: (args, extra = {}) =>
-      collect(spawn("npm", ["run", "--silent", "verify", "--", ...args], spawnOptions(extra))),
+    start: (args) => runScript(args, spawnOptions({})),
+    verify: (args, extra = {}) => collect(runScript(args, spawnOptions(extra))),
+    npmRunVerify: (args) => collect(spawn("npm", ["run", "--silent", "verify", "--", ...args], spawnOptions({}))),
     stop: async () => {
       await loopback.stop();
       await site.close();

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { UsageError } from "@iam-auth-api/cli/cli-error";
 import { infraCors } from "@iam-auth-api/infra-harness/cors";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveStage } from "../src/stage";
 import { type LocalStage, startLocalStage, withSiteAt } from "./stack";
 
 let stage: LocalStage;
@@ -177,8 +179,22 @@ describe("npm run verify refuses to start", () => {
       /^\.sst\/local\/outputs\.json does not exist: start the local stack with `npm start`/,
     ],
   ] as const;
+  // In-process, through resolveStage: main.ts's first step, whose UsageError main prints alone on stderr (exit 2).
   it.each(usage)("with one line and exit 2 for %s", async (_case, argv, message) => {
-    const { code, stdout, stderr } = await stage.verify([...argv]);
+    const refusal: unknown = await resolveStage([...argv], stage.env).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(UsageError);
+    const { message: line } = refusal as UsageError;
+    expect(line.split("\n")).toHaveLength(1);
+    expect(`${line}\n`).toMatch(message);
+  });
+
+  // The wiring of that step to the process, through npm as a user types it.
+  it("with that line alone on stderr, nothing on stdout and exit 2, from `npm run verify`", async () => {
+    const [, argv, message] = usage[0];
+    const { code, stdout, stderr } = await stage.npmRunVerify([...argv]);
     expect(stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(stderr).toMatch(message);
     expect(stdout).toBe("");
