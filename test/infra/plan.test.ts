@@ -1,14 +1,20 @@
 import { spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
 
 const USAGE = "Usage: npm run plan -- --stage <stage>";
+const PLAN = resolve("scripts/plan.ts");
+const TSX = createRequire(import.meta.url).resolve("tsx");
 
-/** `npm run plan -- <args>` as npm runs it, with whatever npm would put in the environment. */
-function plan(args: string[], env: Record<string, string> = {}) {
-  const run = spawnSync(process.execPath, ["--import", "tsx", "scripts/plan.ts", ...args], {
+/** `npm run plan -- <args>` as npm runs it, with whatever npm would put in the environment, in `cwd`. */
+function plan(args: string[], env: Record<string, string> = {}, cwd = process.cwd()) {
+  const run = spawnSync(process.execPath, ["--import", TSX, PLAN, ...args], {
     encoding: "utf8",
     env: { ...process.env, ...env },
+    cwd,
   });
   return { code: run.status, stdout: run.stdout, lines: run.stderr.trim().split("\n") };
 }
@@ -43,14 +49,16 @@ describe("npm run plan's command line", () => {
   });
 
   test("a secret the app reads is accepted, with the stage setting plan reads from .env.<stage>", () => {
-    const stage = `plan-test-${process.pid}`;
-    writeFileSync(`.env.${stage}`, "TWITTER_CONSUMER_KEY=consumer-key\n");
+    // In a directory of its own, so the stage can keep one name (and its evaluation stay cached)
+    // without two runs at once sharing the settings file.
+    const directory = mkdtempSync(join(tmpdir(), "plan-test-"));
+    writeFileSync(join(directory, ".env.plan-test"), "TWITTER_CONSUMER_KEY=consumer-key\n");
     try {
-      const run = plan(["--stage", stage, "--secret", "TwitterConsumerSecret"]);
+      const run = plan(["--stage", "plan-test", "--secret", "TwitterConsumerSecret"], {}, directory);
       expect(run.code, run.lines.join("\n")).toBe(0);
       expect(run.stdout).toContain("TwitterConsumerSecret");
     } finally {
-      rmSync(`.env.${stage}`);
+      rmSync(directory, { recursive: true, force: true });
     }
   });
 });
