@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { single } from "@iam-auth-api/infra-harness/graph";
 import { warnings } from "@iam-auth-api/infra-harness/rules";
-import { useEvaluation } from "./fixtures";
+import { evaluatesScenarios, useEvaluation } from "./fixtures";
 
 /** A stage's SES settings, as `.env.prod` would hold them: a domain identity and an address at it. */
 const SES = {
@@ -39,7 +39,7 @@ describe("user pool email, no SES settings", () => {
 });
 
 describe("SES settings that cannot work fail the deploy with one line naming the fix", () => {
-  test.each([
+  const refused: [string, Record<string, string>, string][] = [
     [
       "a from-address without the identity",
       { SES_FROM_ADDRESS: SES.SES_FROM_ADDRESS },
@@ -55,7 +55,10 @@ describe("SES settings that cannot work fail the deploy with one line naming the
       { ...SES, SES_FROM_ADDRESS: "no-reply@example.org" },
       "is not covered by the SES identity example.com",
     ],
-  ])(
+  ];
+  evaluatesScenarios(refused.map(([, env]) => ({ stage: "prod", env })));
+
+  test.each(refused)(
     "%s",
     async (_, env, message) => {
       const failure = evaluate({ stage: "prod", env });

@@ -1,11 +1,11 @@
 import { describe, expect, test } from "vitest";
-import type { Evaluation } from "@iam-auth-api/infra-harness/evaluation";
+import type { Evaluation, Scenario } from "@iam-auth-api/infra-harness/evaluation";
 import { resourceKey } from "@iam-auth-api/infra-harness/evaluation";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { identityPoolRole, inComponent, single } from "@iam-auth-api/infra-harness/graph";
 import { decideWithResourcePolicy } from "./simulate";
 import { identityPolicies } from "@iam-auth-api/infra-harness/policies";
-import { useEvaluation } from "./fixtures";
+import { evaluatesScenarios, useEvaluation } from "./fixtures";
 
 const COGNITO_IDENTITY = "cognito-identity.amazonaws.com";
 
@@ -120,15 +120,19 @@ describe("identity pool federation, every provider configured (dev)", () => {
 });
 
 describe("identity pool federation, one provider at a time (dev)", () => {
-  test.each([
+  const alone: [string, string][] = [
     ["GOOGLE_CLIENT_ID", "accounts.google.com"],
     ["FACEBOOK_APP_ID", "graph.facebook.com"],
     ["APPLE_SERVICES_ID", "appleid.apple.com"],
     ["AMAZON_APP_ID", "www.amazon.com"],
-  ])(
+  ];
+  const scenario = (setting: string) => ({ stage: "dev", env: { [setting]: "the-app-id" } });
+  evaluatesScenarios(alone.map(([setting]) => scenario(setting)));
+
+  test.each(alone)(
     "%s alone enables %s and nothing else",
     async (setting, loginKey) => {
-      const app = await evaluate({ stage: "dev", env: { [setting]: "the-app-id" } });
+      const app = await evaluate(scenario(setting));
       expect(identityPool(app).inputs.supportedLoginProviders, "supportedLoginProviders").toEqual({
         [loginKey]: "the-app-id",
       });
@@ -139,7 +143,7 @@ describe("identity pool federation, one provider at a time (dev)", () => {
 });
 
 describe("a half-configured provider fails the deploy, naming what is missing", () => {
-  test.each([
+  const refused: [string, Omit<Scenario, "stage">, string][] = [
     [
       "a Twitter key without its secret",
       { env: { TWITTER_CONSUMER_KEY: "key" } },
@@ -161,7 +165,10 @@ describe("a half-configured provider fails the deploy, naming what is missing", 
       { env: { AUTH0_DOMAIN: "https://tenant.auth0.com/authorize", AUTH0_CLIENT_ID: "abc" } },
       "is not a domain",
     ],
-  ])(
+  ];
+  evaluatesScenarios(refused.map(([, scenario]) => ({ stage: "dev", ...scenario })));
+
+  test.each(refused)(
     "%s",
     async (_, scenario, message) => {
       await expect(evaluate({ stage: "dev", ...scenario }), "evaluation").rejects.toThrow(message);

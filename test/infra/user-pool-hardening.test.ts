@@ -3,7 +3,7 @@
 import { describe, expect, test } from "vitest";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { identityPoolRole, ofType, referencedBy, single } from "@iam-auth-api/infra-harness/graph";
-import { STAGES, useEvaluation } from "./fixtures";
+import { evaluatesScenarios, STAGES, useEvaluation } from "./fixtures";
 
 const WEB_ACL = "aws:wafv2/webAcl:WebAcl";
 const ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation";
@@ -88,6 +88,8 @@ describe("production: a per-IP rate limit in front of the user pool, by default"
 describe("the user pool WAF stage setting", () => {
   const off = useEvaluation({ stage: "production", env: { USER_POOL_WAF: "off" } });
   const dev = useEvaluation({ stage: "dev" });
+  const unknownValue = { stage: "prod", env: { USER_POOL_WAF: "yes" } };
+  evaluatesScenarios([unknownValue]);
 
   test("USER_POOL_WAF=off leaves production without it", () => {
     expect(ofType(off(), WEB_ACL), "web ACLs").toEqual([]);
@@ -99,7 +101,7 @@ describe("the user pool WAF stage setting", () => {
   });
 
   test("a value other than on or off fails the deploy with one line naming the fix", async () => {
-    const failure = evaluate({ stage: "prod", env: { USER_POOL_WAF: "yes" } });
+    const failure = evaluate(unknownValue);
     await expect(failure, "evaluation").rejects.toThrow(
       'USER_POOL_WAF "yes" is neither on nor off: set USER_POOL_WAF=on or USER_POOL_WAF=off in .env.prod',
     );

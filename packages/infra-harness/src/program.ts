@@ -1,10 +1,10 @@
 // Runs inside the child process that `evaluate()` starts, bundled by esbuild together with
 // sst.config.ts, infra/ and SST's own `auto/run.ts`, the way the SST CLI bundles an app.
-import { writeFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import * as pulumi from "@pulumi/pulumi";
 import { type Json, type Build, type Evaluation, type PlannedResource, resourceKey, type Scenario } from "./evaluation";
 import { resolveHandler } from "./handlers";
@@ -29,6 +29,14 @@ export interface ProgramContext {
   /** A temp directory of the caller's, removed by it: SST's work dir (code zips, build output). */
   scratch: string;
   resultFile: string;
+  /** The whole environment the program sees, as `sst` would give it for this stage (evaluate.ts). */
+  env: Record<string, string>;
+}
+
+/** Gives the program exactly the scenario's environment, whatever an earlier scenario in this process had. */
+function replaceEnvironment(env: Record<string, string>) {
+  for (const name of Object.keys(process.env)) if (!(name in env)) delete process.env[name];
+  Object.assign(process.env, env);
 }
 
 /**
@@ -90,16 +98,82 @@ function revealSecrets(value: Json): Json {
 const describeParent = (parent: pulumi.Resource | undefined) =>
   parent && resourceKey({ type: (parent as Json).__pulumiType, name: (parent as Json).__name });
 
-/** Evaluates the app for one scenario under Pulumi mocks and writes the Evaluation as JSON. */
-export async function evaluateProgram(modules: AppModules, context: ProgramContext) {
+/** How long a refused scenario's leftover RPCs may take to settle before the process is given up for the next one. */
+const SETTLE_MS = 10_000;
+
+/** Resolves once nothing more is registered: the count stops changing while Pulumi's RPCs drain. */
+async function drain(registered: Map<string, PlannedResource>) {
+  const waitForRPCs: () => Promise<void> = (pulumi.runtime as Json).waitForRPCs;
+  let count = -1;
+  while (count !== registered.size) {
+    count = registered.size;
+    await waitForRPCs();
+  }
+}
+
+/**
+ * Evaluates the app for one scenario under Pulumi mocks and writes the Evaluation as JSON, or the
+ * program's first error (as `sst deploy` would print it) and the builds it asked for beside it.
+ * Runs once per scenario in a process that evaluates several (evaluate.ts), each with a fresh copy
+ * of the app's and SST's modules; Pulumi's runtime is the process's, reset by `setMocks`. Returns
+ * whether the process is fit for the next scenario.
+ */
+export async function evaluateProgram(modules: AppModules, context: ProgramContext): Promise<boolean> {
+  const builds: Build[] = [];
+  const unhandled: unknown[] = [];
+  let rejected: (error: unknown) => void = () => {};
+  // An error thrown inside `.apply()` is an unhandled rejection that would leave the run hanging.
+  const failure = new Promise<never>((_, reject) => (rejected = reject));
+  failure.catch(() => {});
+  const onUnhandled = (error: unknown) => {
+    unhandled.push(error);
+    rejected(error);
+  };
+  process.on("unhandledRejection", onUnhandled);
+  replaceEnvironment(context.env);
+  const registered = new Map<string, PlannedResource>();
+  const server = await startRpcServer(context.root, context.scratch, builds);
+  const state: RunState = { server, registered, builds, failure, programFailed: false };
+  try {
+    const evaluation = await runProgram(modules, context, state);
+    await writeFile(context.resultFile, JSON.stringify(evaluation));
+    return true;
+  } catch (error) {
+    // The handlers the build looked for: a cached failure holds only while they resolve as they did (evaluate.ts).
+    await writeFile(`${context.resultFile}.error`, String((error as Error)?.message ?? error));
+    await writeFile(`${context.resultFile}.builds`, JSON.stringify(builds));
+    // An error inside `.apply()` leaves outputs that never settle: the next scenario gets a new process.
+    if (!state.programFailed) return false;
+    // What the program started before it threw is still being registered, and Pulumi's own promises
+    // reject again with its error: let all of that happen now, not during the next scenario.
+    const settled = await Promise.race([drain(registered).then(() => true), setTimeout(SETTLE_MS, false)]);
+    await setTimeout(0);
+    // Any other error is one this process may still be settling: the next scenario gets a new one.
+    return settled && unhandled.every((other) => other === error);
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+    server.close();
+  }
+}
+
+/** What one scenario's run shares with `evaluateProgram`. */
+interface RunState {
+  /** The stand-in for the SST CLI's RPC server. */
+  server: Server;
+  /** Every resource the program registered, by `type::name`. */
+  registered: Map<string, PlannedResource>;
+  /** The Lambda builds the program asked the RPC server for. */
+  builds: Build[];
+  /** Rejects with the first error raised inside `.apply()`. */
+  failure: Promise<never>;
+  /** Whether the program itself threw, rather than only something inside `.apply()`. */
+  programFailed: boolean;
+}
+
+async function runProgram(modules: AppModules, context: ProgramContext, state: RunState): Promise<Evaluation> {
+  const { server, registered, builds, failure } = state;
   const { scenario, root, platform } = context;
   const work = context.scratch;
-  const builds: Build[] = [];
-  // The handlers the build looked for, even when the program fails: a cached failure holds only
-  // while they resolve as they did (evaluate.ts).
-  process.once("exit", () => writeFileSync(`${context.resultFile}.builds`, JSON.stringify(builds)));
-  const registered = new Map<string, PlannedResource>();
-  const server = await startRpcServer(root, work, builds);
   process.env.SST_SERVER = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const { default: config } = await modules.config();
@@ -133,6 +207,7 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
     return registered.get(key)!;
   };
 
+  // Also resets Pulumi's runtime state (root stack, pending RPCs) an earlier scenario left in this process.
   await pulumi.runtime.setMocks(
     {
       newResource({ type, name, inputs, custom }) {
@@ -162,21 +237,14 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
       return config.run();
     }),
   );
-  // An error thrown inside `.apply()` is an unhandled rejection that would leave the run hanging.
-  const failure = new Promise<never>((_, reject) => process.once("unhandledRejection", reject));
+  program.catch(() => (state.programFailed = true));
   const outputs = await Promise.race([program, failure]);
   // Lambdas, code objects and routes are registered inside `.apply()` after the program returns.
-  const waitForRPCs: () => Promise<void> = (pulumi.runtime as Json).waitForRPCs;
-  let count = -1;
-  while (count !== registered.size) {
-    count = registered.size;
-    await Promise.race([waitForRPCs(), failure]);
-  }
-  server.close();
+  await Promise.race([drain(registered), failure]);
   // Loaded by the program already, in place of SST's own site build (evaluate.ts).
   const { siteBuilds } = await import("./site-build");
 
-  const evaluation: Evaluation = {
+  return {
     scenario,
     app: { name: app.name, stage: scenario.stage, removal: app.removal, protect: app.protect },
     resources: [...registered.values()],
@@ -184,5 +252,4 @@ export async function evaluateProgram(modules: AppModules, context: ProgramConte
     siteBuilds,
     outputs: outputs ?? {},
   };
-  await writeFile(context.resultFile, JSON.stringify(evaluation));
 }

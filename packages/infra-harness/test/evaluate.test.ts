@@ -1,8 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { evaluate } from "../src/evaluate";
+import type { Evaluation } from "../src/evaluation";
+import { evaluate, evaluateAll } from "../src/evaluate";
 import { single } from "../src/graph";
 
 const FIXTURE = "packages/infra-harness/test/fixtures/secrets.config.ts";
+
+const tags = (evaluation: Evaluation) => single(evaluation, "aws:s3/bucket:Bucket").inputs.tags;
 
 describe("the harness", () => {
   test("hands secrets and environment to the program as `sst` would", async () => {
@@ -25,5 +28,21 @@ describe("the harness", () => {
     await expect(evaluate({ stage: "dev", config: FIXTURE }), "evaluation without the secret").rejects.toThrow(
       "Set a value for ProbeSecret with `sst secret set ProbeSecret <value>`",
     );
+  });
+
+  test("scenarios evaluated in one process each get a fresh app and only their own environment and secrets", async () => {
+    // Not cached, these two run in one child process, the second after the first (evaluate.ts).
+    const [first, second] = await Promise.all(
+      evaluateAll([
+        { stage: "dev", config: FIXTURE, secrets: { ProbeSecret: "first" }, env: { PROBE_SETTING: "first" } },
+        { stage: "dev", config: FIXTURE, secrets: { ProbeSecret: "second" } },
+      ]),
+    );
+    expect(tags(first), "the first scenario's values").toEqual({ secret: "first", environment: "first" });
+    // `single` finds the second's own bucket: the app's modules ran again, not once for the process.
+    expect(tags(second), "the second scenario's, none of the first's").toEqual({
+      secret: "second",
+      environment: "unset",
+    });
   });
 });
