@@ -1,6 +1,6 @@
 // Starting `npm start` as a user would, and checking what it leaves behind: the one fixture for the
 // tests of packages/local and packages/verify.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { open, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -79,7 +79,13 @@ export async function freePortBase(): Promise<number> {
 }
 
 export async function childrenOf(pid: number): Promise<number[]> {
-  const output = execFileSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
+  // ps exits 1 when it finds none: a process may not have started its children yet.
+  const {
+    status,
+    stdout: output,
+    error,
+  } = spawnSync("ps", ["-o", "pid=", "--ppid", String(pid)], { encoding: "utf8" });
+  if (error || (status !== 0 && status !== 1)) throw error ?? new Error(`ps exited ${status}`);
   return output
     .split("\n")
     .map((line) => Number(line.trim()))
