@@ -62,7 +62,10 @@ export async function startFunctions(options: FunctionsOptions): Promise<Functio
         env: functionEnvironment(route, options),
       };
       running.set(route.functionId, fn);
-      if (!options.watch) return void (fn.bundle = await sharedBuild(route));
+      if (!options.watch) {
+        fn.bundle = await sharedBuild(route);
+        return;
+      }
       const buildOptions = bundleOptions(route, fn.bundle);
       // esbuild's watch mode builds once at the start, then after every change to an input.
       let firstBuild: () => void = () => {};
