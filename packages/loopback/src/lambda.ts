@@ -4,12 +4,14 @@
  * of its own role), as Lambda would. With `watch`, a change to a handler's sources rebuilds it and
  * the next request runs the new code.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { type BuildOptions, build, context as esbuildContext } from "esbuild";
+import { type BuildOptions, build, context as esbuildContext, version as esbuildVersion } from "esbuild";
 import type { AppRoute } from "./app-model";
 import type { CredentialStore } from "./identity-pool";
 import type { Json } from "@iam-auth-api/infra-harness/evaluation";
@@ -60,8 +62,11 @@ export async function startFunctions(options: FunctionsOptions): Promise<Functio
         env: functionEnvironment(route, options),
       };
       running.set(route.functionId, fn);
+      if (!options.watch) {
+        fn.bundle = await sharedBuild(route);
+        return;
+      }
       const buildOptions = bundleOptions(route, fn.bundle);
-      if (!options.watch) return void (await build(buildOptions));
       // esbuild's watch mode builds once at the start, then after every change to an input.
       let firstBuild: () => void = () => {};
       const built = new Promise<void>((resolve) => (firstBuild = resolve));
@@ -98,6 +103,78 @@ export async function startFunctions(options: FunctionsOptions): Promise<Functio
       await Promise.all([...running.values()].map((fn) => fn.runtime?.worker.terminate()));
     },
   };
+}
+
+/** Where handlers' bundles are kept between processes. */
+const BUILDS = join(tmpdir(), "iam-api-functions");
+
+/**
+ * A handler bundled once for every test file and run. esbuild's own record of what it read (the
+ * metafile) names the build's inputs; the bundle is found again only while each input, the
+ * package.json and tsconfig.json nearest to it, the build's options and esbuild's version are as they
+ * were. A finished build is moved into place whole, so parallel files never see half of one.
+ */
+async function sharedBuild(route: AppRoute): Promise<string> {
+  const name = `${route.functionId}.mjs`;
+  const options = bundleOptions(route, name);
+  const key = createHash("sha256").update(esbuildVersion).update(JSON.stringify(options)).digest("hex").slice(0, 16);
+  const inputsFile = join(BUILDS, `${key}.inputs.json`);
+  const recorded: string[] | undefined = await readFile(inputsFile, "utf8").then(JSON.parse, () => undefined);
+  if (recorded) {
+    const bundle = join(BUILDS, `${key}-${await contentsKey(recorded)}`, name);
+    if (existsSync(bundle)) return bundle;
+  }
+  await mkdir(BUILDS, { recursive: true });
+  // The same depth as the final folder, so the source map's relative paths hold once it is moved.
+  const staging = await mkdtemp(join(BUILDS, `${key}-`));
+  try {
+    const { metafile } = await build({ ...options, outfile: join(staging, name), metafile: true });
+    const inputs = Object.keys(metafile!.inputs)
+      .map((input) => resolve(input))
+      // The runtime stand-in is named after a file that does not exist: its contents are in the options.
+      .filter((input) => input !== resolve(options.stdin!.resolveDir!, options.stdin!.sourcefile!));
+    const target = join(BUILDS, `${key}-${await contentsKey(inputs)}`);
+    await rename(staging, target).catch(() => rm(staging, { recursive: true, force: true }));
+    const partial = `${inputsFile}.${process.pid}`;
+    await writeFile(partial, JSON.stringify(inputs));
+    await rename(partial, inputsFile);
+    return join(target, name);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** A hash of the build's input files and the package.json and tsconfig.json nearest to each (a missing one counts). */
+async function contentsKey(inputs: string[]): Promise<string> {
+  const files = new Set(inputs);
+  const nearestByFolder = new Map<string, string>();
+  for (const input of inputs)
+    for (const name of ["package.json", "tsconfig.json"]) files.add(nearest(dirname(input), name, nearestByFolder));
+  const hash = createHash("sha256");
+  // Read one after another: for the SDK's 580 files, a third of the CPU that reading them all at once costs.
+  for (const file of [...files].sort()) {
+    let content: Buffer | string;
+    try {
+      content = readFileSync(file);
+    } catch {
+      content = "(missing)";
+    }
+    hash.update(file).update("\0").update(content).update("\0");
+  }
+  return hash.digest("hex").slice(0, 16);
+}
+
+/** The file named `name` in `folder` or the closest folder above it that has one (found before: `known`). */
+function nearest(folder: string, name: string, known: Map<string, string>): string {
+  const key = `${folder}\0${name}`;
+  let found = known.get(key);
+  if (found === undefined) {
+    const candidate = join(folder, name);
+    found = existsSync(candidate) || dirname(folder) === folder ? candidate : nearest(dirname(folder), name, known);
+    known.set(key, found);
+  }
+  return found;
 }
 
 function bundleOptions(route: AppRoute, outfile: string): BuildOptions {

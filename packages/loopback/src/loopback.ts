@@ -16,14 +16,14 @@ import { fileURLToPath } from "node:url";
 import { TEST_ENDPOINT_ENV } from "@iam-auth-api/cli/test-settings";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import type { Evaluation, Scenario } from "@iam-auth-api/infra-harness/evaluation";
-import { startApiGateway } from "./api-gateway";
+import { type ApiGateway, startApiGateway } from "./api-gateway";
 import { type AppModel, appModel } from "./app-model";
 import type { CorsRefusal, LoopbackCors } from "./cors";
-import { type CredentialStore, type FederatedProviders, startIdentityPool } from "./identity-pool";
+import { type CredentialStore, type FederatedProviders, type IdentityPool, startIdentityPool } from "./identity-pool";
 import { startFunctions } from "./lambda";
 import { type CannedAnswer, createPlumbing, type Plumbing, type RecordedRequest, type Service } from "./plumbing";
-import { startS3 } from "./s3";
-import { type CodeReason, startUserPool } from "./user-pool";
+import { type S3, startS3 } from "./s3";
+import { type CodeReason, type CognitoLocal, startCognitoLocal, startUserPool, type UserPool } from "./user-pool";
 
 export type { Service } from "./plumbing";
 
@@ -99,54 +99,38 @@ export interface LoopbackOptions {
   onCrash?: (service: Service, reason: string) => void;
 }
 
-/** Starts every double, in the order each needs the one before. */
+/**
+ * Starts every double, each as soon as what it needs is there: cognito-local while the evaluation is
+ * read, then the user and identity pools beside S3, the functions and the API.
+ */
 export async function startLoopback(options: LoopbackOptions = {}): Promise<Loopback> {
-  const app = appModel(options.evaluation ?? (await evaluate(options.scenario ?? { stage: "dev" })), REPOSITORY_ROOT);
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "iam-api-loopback-")));
-  await mkdir(join(dataDir, "s3"), { recursive: true });
-  const credentials: CredentialStore = new Map();
-  const plumbing = createPlumbing(options.cors ?? app.cors, (request) => !signedByFunction(credentials, request));
-  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
-  const stops: Array<() => Promise<void>> = [() => plumbing.close()];
+  const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const step of stops.reverse()) await step().catch(() => {});
     if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
   };
   try {
+    const [cognitoLocal, app] = await all([
+      owned(
+        stops,
+        startCognitoLocal(dataDir, (reason) => options.onCrash?.("cognitoIdp", reason)),
+      ),
+      (options.evaluation ? Promise.resolve(options.evaluation) : evaluate(options.scenario ?? { stage: "dev" })).then(
+        (evaluation) => appModel(evaluation, REPOSITORY_ROOT),
+      ),
+    ]);
+    const credentials: CredentialStore = new Map();
+    const plumbing = createPlumbing(options.cors ?? app.cors, (request) => !signedByFunction(credentials, request));
+    stops.push(() => plumbing.close());
     const loopback = {
       tokenLifetimeMs: undefined,
       credentialLifetimeMs: 60 * 60 * 1000,
     } as Pick<Loopback, "tokenLifetimeMs" | "credentialLifetimeMs">;
-    const userPool = await startUserPool(plumbing, {
-      config: app.userPool,
-      dataDir,
-      port: options.ports?.cognitoIdp,
-      tokenLifetimeMs: () => loopback.tokenLifetimeMs,
-      onCode: options.onCode,
-      onCrash: (reason) => options.onCrash?.("cognitoIdp", reason),
-    });
-    stops.push(userPool.stop);
-    const identityPool = await startIdentityPool(plumbing, {
-      config: app.identityPool,
-      userPool,
-      credentials,
-      credentialLifetimeMs: () => loopback.credentialLifetimeMs,
-      dataDir,
-      port: options.ports?.cognitoIdentity,
-    });
-    const s3 = await startS3(plumbing, { app, credentials, dir: join(dataDir, "s3"), port: options.ports?.s3 });
-    stops.push(s3.stop);
-    const functions = await startFunctions({
-      routes: app.routes,
-      region: app.region,
-      buildDir: join(dataDir, "functions"),
-      s3Endpoint: s3.url,
-      credentials,
-      watch: options.watch,
-      log,
-    });
-    stops.push(functions.stop);
-    const api = await startApiGateway(plumbing, { app, credentials, functions, port: options.ports?.api, log });
+    const [{ userPool, identityPool }, { s3, api }] = await all([
+      startPools(plumbing, { app, cognitoLocal, credentials, dataDir, loopback, options }),
+      startStorageAndApi(plumbing, { app, credentials, dataDir, options, stops }),
+    ]);
     const endpoints = { cognitoIdp: userPool.url, cognitoIdentity: identityPool.url, s3: s3.url };
     return Object.assign(loopback, {
       outputs: {
@@ -193,6 +177,88 @@ export async function startLoopback(options: LoopbackOptions = {}): Promise<Loop
     await stop();
     throw error;
   }
+}
+
+/** The user pool in front of cognito-local, then the identity pool that checks its tokens. */
+async function startPools(
+  plumbing: Plumbing,
+  state: {
+    app: AppModel;
+    cognitoLocal: CognitoLocal;
+    credentials: CredentialStore;
+    dataDir: string;
+    loopback: Pick<Loopback, "tokenLifetimeMs" | "credentialLifetimeMs">;
+    options: LoopbackOptions;
+  },
+): Promise<{ userPool: UserPool; identityPool: IdentityPool }> {
+  const { app, options, loopback } = state;
+  const userPool = await startUserPool(plumbing, {
+    config: app.userPool,
+    cognitoLocal: state.cognitoLocal,
+    dataDir: state.dataDir,
+    port: options.ports?.cognitoIdp,
+    tokenLifetimeMs: () => loopback.tokenLifetimeMs,
+    onCode: options.onCode,
+  });
+  const identityPool = await startIdentityPool(plumbing, {
+    config: app.identityPool,
+    userPool,
+    credentials: state.credentials,
+    credentialLifetimeMs: () => loopback.credentialLifetimeMs,
+    dataDir: state.dataDir,
+    port: options.ports?.cognitoIdentity,
+  });
+  return { userPool, identityPool };
+}
+
+/** S3, then the functions (whose SDK calls S3 there), then the API that invokes them. */
+async function startStorageAndApi(
+  plumbing: Plumbing,
+  state: {
+    app: AppModel;
+    credentials: CredentialStore;
+    dataDir: string;
+    options: LoopbackOptions;
+    stops: Array<() => Promise<void>>;
+  },
+): Promise<{ s3: S3; api: ApiGateway }> {
+  const { app, credentials, dataDir, options, stops } = state;
+  const log = options.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const dir = join(dataDir, "s3");
+  await mkdir(dir, { recursive: true });
+  const s3 = await owned(stops, startS3(plumbing, { app, credentials, dir, port: options.ports?.s3 }));
+  const functions = await owned(
+    stops,
+    startFunctions({
+      routes: app.routes,
+      region: app.region,
+      buildDir: join(dataDir, "functions"),
+      s3Endpoint: s3.url,
+      credentials,
+      watch: options.watch,
+      log,
+    }),
+  );
+  const api = await startApiGateway(plumbing, { app, credentials, functions, port: options.ports?.api, log });
+  return { s3, api };
+}
+
+/** A service once started, its `stop` among those `stop()` runs. */
+async function owned<T extends { stop(): Promise<void> }>(
+  stops: Array<() => Promise<void>>,
+  starting: Promise<T>,
+): Promise<T> {
+  const service = await starting;
+  stops.push(service.stop);
+  return service;
+}
+
+/** Every start settled, so none is still starting when a failure stops the others; then the first failure, if any. */
+async function all<T extends readonly unknown[]>(starts: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(starts);
+  const failure = settled.find((result) => result.status === "rejected");
+  if (failure) throw failure.reason;
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 /** Whether a request is signed with a function's credentials: a handler's call, not a client's. */

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 import type { AppModel } from "./app-model";
 import { authorize } from "./iam";
@@ -46,13 +46,8 @@ export async function startS3(
     s3rverUrl: `http://127.0.0.1:${address.port}`,
     abortedUploads: new Set(),
   };
-  const adminS3 = new S3Client({
-    region: options.app.region,
-    endpoint: state.s3rverUrl,
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  });
+  // The SDK is loaded by the first test that reads the bucket directly, not by every start.
+  let adminS3: S3Client | undefined;
   try {
     const url = await plumbing.listen(
       "s3",
@@ -62,7 +57,14 @@ export async function startS3(
     return {
       url,
       storedObjects: async () => {
-        const { ListObjectsV2Command, GetObjectCommand } = await import("@aws-sdk/client-s3");
+        const { S3Client, ListObjectsV2Command, GetObjectCommand } = await import("@aws-sdk/client-s3");
+        adminS3 ??= new S3Client({
+          region: options.app.region,
+          endpoint: state.s3rverUrl,
+          forcePathStyle: true,
+          requestChecksumCalculation: "WHEN_REQUIRED",
+          credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+        });
         const listing = await adminS3.send(new ListObjectsV2Command({ Bucket: options.app.bucket }));
         const objects = new Map<string, string>();
         for (const { Key } of listing.Contents ?? []) {
@@ -72,7 +74,7 @@ export async function startS3(
         return objects;
       },
       stop: async () => {
-        adminS3.destroy();
+        adminS3?.destroy();
         await s3rver.close();
       },
     };

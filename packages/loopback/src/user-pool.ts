@@ -79,59 +79,52 @@ export interface UserPool {
   revokeSessions(email: string): Promise<void>;
   /** Whether the user behind a token still exists and its sign-in was not revoked: the server-side token check. */
   stillSignedIn(email: string, originJti: string | undefined): Promise<boolean>;
-  stop(): Promise<void>;
 }
 
 interface UserPoolOptions {
   config: UserPoolConfig;
-  /** cognito-local's database and this double's state. */
+  /** cognito-local, started (by `startCognitoLocal`) in `dataDir`; its owner stops it. */
+  cognitoLocal: CognitoLocal;
+  /** This double's state. */
   dataDir: string;
   port?: number;
   tokenLifetimeMs: () => number | undefined;
   onCode?: (email: string, code: string, reason: CodeReason) => void;
-  /** cognito-local exited on its own (not by `stop()`), with why. */
-  onCrash?: (reason: string) => void;
 }
 
-/** Starts cognito-local, creates (or finds again) the pool and its client, and serves the front double. */
+/** Creates (or finds again) the pool and its client in cognito-local, and serves the front double. */
 export async function startUserPool(plumbing: Plumbing, options: UserPoolOptions): Promise<UserPool> {
-  const cognitoLocal = await startCognitoLocal(options.dataDir, options.onCrash);
-  try {
-    const state = await restoreOrCreatePool(cognitoLocal, options);
-    const url = await plumbing.listen(
-      "cognitoIdp",
-      (request, body, response) => serveOperation(state, request, body, response),
-      options.port,
-    );
-    return {
-      url,
-      id: state.userPool,
-      clientId: state.clientId,
-      providerName: state.providerName,
-      cognitoLocalUrl: cognitoLocal.url,
-      callCognitoLocal: cognitoLocal.call,
-      codeFor: (email) => state.codes[email],
-      revokeSessions: (email) => revokeSessions(state, email),
-      stillSignedIn: async (email, originJti) => {
-        if (!(await userStatus(state, email))) return false;
-        const session = Object.entries(state.sessions).find(([, candidate]) => candidate.originJti === originJti);
-        if (!session) return originJti === undefined;
-        // A revoked refresh token is how cognito-local records a sign-out of that sign-in.
-        const refreshed = await cognitoLocal
-          .call("InitiateAuth", {
-            ClientId: state.clientId,
-            AuthFlow: "REFRESH_TOKEN_AUTH",
-            AuthParameters: { REFRESH_TOKEN: session[0] },
-          })
-          .catch(() => undefined);
-        return refreshed !== undefined;
-      },
-      stop: cognitoLocal.stop,
-    };
-  } catch (error) {
-    await cognitoLocal.stop();
-    throw error;
-  }
+  const { cognitoLocal } = options;
+  const state = await restoreOrCreatePool(cognitoLocal, options);
+  const url = await plumbing.listen(
+    "cognitoIdp",
+    (request, body, response) => serveOperation(state, request, body, response),
+    options.port,
+  );
+  return {
+    url,
+    id: state.userPool,
+    clientId: state.clientId,
+    providerName: state.providerName,
+    cognitoLocalUrl: cognitoLocal.url,
+    callCognitoLocal: cognitoLocal.call,
+    codeFor: (email) => state.codes[email],
+    revokeSessions: (email) => revokeSessions(state, email),
+    stillSignedIn: async (email, originJti) => {
+      if (!(await userStatus(state, email))) return false;
+      const session = Object.entries(state.sessions).find(([, candidate]) => candidate.originJti === originJti);
+      if (!session) return originJti === undefined;
+      // A revoked refresh token is how cognito-local records a sign-out of that sign-in.
+      const refreshed = await cognitoLocal
+        .call("InitiateAuth", {
+          ClientId: state.clientId,
+          AuthFlow: "REFRESH_TOKEN_AUTH",
+          AuthParameters: { REFRESH_TOKEN: session[0] },
+        })
+        .catch(() => undefined);
+      return refreshed !== undefined;
+    },
+  };
 }
 
 async function restoreOrCreatePool(cognitoLocal: CognitoLocal, options: UserPoolOptions): Promise<UserPoolState> {
@@ -508,14 +501,17 @@ function maskEmail(email: string): string {
   return `${local[0]}***@${domain[0] ?? ""}***`;
 }
 
-interface CognitoLocal {
+export interface CognitoLocal {
   url: string;
   call(operation: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
 }
 
-/** cognito-local in `cwd` (its database goes to `cwd/.cognito`), on a free loopback port. */
-async function startCognitoLocal(cwd: string, onCrash?: (reason: string) => void): Promise<CognitoLocal> {
+/**
+ * cognito-local in `cwd` (its database goes to `cwd/.cognito`), on a free loopback port. It needs no
+ * configuration, so the loopback starts it while the evaluation is still being read.
+ */
+export async function startCognitoLocal(cwd: string, onCrash?: (reason: string) => void): Promise<CognitoLocal> {
   const child: ChildProcess = spawn(process.execPath, [COGNITO_LOCAL_BIN], {
     cwd,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", NO_COLOR: "1", FORCE_COLOR: "0" },
