@@ -184,9 +184,10 @@ describe("npm start, driven by the CLI with --local", () => {
   test("users and files survive a restart; --reset empties them", { timeout: 3 * STARTUP_MS }, async () => {
     stack = await startLocal(["--port", String(port), "--data-dir", dataDir]);
     expect((await cli(alice, ["login", "alice@example.com"], `${PASSWORD}\n`)).code).toBe(0);
-    expect(await cli(alice, ["download", "keep.txt", "-"])).toMatchObject({
+    expect(await cli(alice, ["download", "keep.txt", "-"])).toEqual({
       code: 0,
       stdout: "kept across restarts\n",
+      stderr: "",
     });
     expect(await stack.stop()).toBe(0);
     // The last start of this file: emptied, and serving the app with a narrower role (the next test).
