@@ -63,6 +63,22 @@ function bundleApp(config: string): Promise<string> {
         },
       },
       {
+        name: "physical-names-as-state-keeps-them",
+        setup(build) {
+          // SST 4.17's physicalName() adds a random suffix, which a deployed stage then keeps in its
+          // Pulumi state: every deploy after the first sees the same name. An evaluation has no state,
+          // so the suffix is derived from the name instead, and every evaluation of a stage names its
+          // resources alike, as its deploys would (`npm start`'s files stay in the bucket they went to).
+          build.onLoad({ filter: /[\\/]src[\\/]components[\\/]naming\.ts$/ }, async ({ path }) => {
+            const source = await readFile(path, "utf8");
+            const random = 'crypto.randomBytes(8).toString("hex")';
+            if (!source.includes(random)) throw new Error(`${path}: SST's physicalName() no longer reads ${random}`);
+            const stable = 'crypto.createHash("sha256").update(main + suffix).digest("hex").slice(0, 16)';
+            return { contents: source.replace(random, stable), loader: "ts" };
+          });
+        },
+      },
+      {
         name: "site-build-stand-in",
         setup(build) {
           // How SST's components import it; the stand-in imports the real module by another path.

@@ -44,5 +44,9 @@ describe("the harness", () => {
       secret: "second",
       environment: "unset",
     });
+    // SST's random suffix, which a deployed stage keeps in its state: alike in every evaluation of a stage.
+    const bucketName = (evaluation: Evaluation) => single(evaluation, "aws:s3/bucket:Bucket").inputs.bucket;
+    expect(bucketName(first)).toMatch(/^harness-fixture-dev-probebucket-[a-z]{8}$/);
+    expect(bucketName(second), "the same stage's bucket, evaluated again").toBe(bucketName(first));
   });
 });
