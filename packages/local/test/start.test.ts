@@ -246,8 +246,8 @@ describe("stopping npm start", () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       const children = await childrenOf(child.pid!);
       process.kill(-child.pid!, "SIGINT");
-      expect(await exited).toBe(0);
-      expect(output).toBe("");
+      // Together, so that a failure shows what npm start printed.
+      expect({ code: await exited, output }).toEqual({ code: 0, output: "" });
       for (const pid of children) expect(await exitsSoon(pid), `child ${pid}`).toBe(true);
     } finally {
       if (child.exitCode === null) process.kill(-child.pid!, "SIGKILL");
