@@ -7,12 +7,15 @@
 import { chmod, mkdir, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { resolve } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { DEV_SERVER_PORT } from "@iam-auth-api/client/dev-server";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { evaluationFailed, portBusy, usage } from "./messages";
 import { parseOptions, SERVICE_PORTS, type StartOptions, UsageError } from "./options";
 
 export const LOCAL_STAGE = "local";
+/** How long a failed evaluation waits for a stop signal sent to the whole process group with it. */
+const SIGNAL_GRACE_MS = 250;
 
 /** Runs until Ctrl-C (SIGINT), SIGTERM, SIGHUP or a crashed service; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -45,7 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     evaluate({ stage: LOCAL_STAGE, ...(options.config && { config: options.config }) }).catch((error: Error) => error),
     stopped.promise.then(() => undefined),
   ]);
-  // Ctrl-C reaches the evaluation's process too (one process group): stopped, not failed.
+  // Ctrl-C reaches the evaluation's processes too (one process group): stopped, not failed. Theirs
+  // can end, failing the evaluation, before this process has run its own signal's handler: a failure
+  // waits a moment for it before it counts as one.
+  if (evaluation instanceof Error) await Promise.race([stopped.promise, delay(SIGNAL_GRACE_MS)]);
   if (!evaluation || stopped.requested()) return 0;
   if (evaluation instanceof Error) {
     process.stderr.write(`npm start: ${evaluationFailed(evaluation.message)}\n`);
