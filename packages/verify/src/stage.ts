@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { clientConfig } from "@iam-auth-api/cli/aws";
 import { CliError, UsageError } from "@iam-auth-api/cli/cli-error";
@@ -32,8 +33,11 @@ export interface Stage {
   env: NodeJS.ProcessEnv;
 }
 
-/** The command line, the outputs and the caller's AWS credentials; a UsageError (exit 2) when any is missing. */
-export async function resolveStage(argv: string[], env: NodeJS.ProcessEnv): Promise<Stage> {
+/**
+ * The command line, the outputs and the caller's AWS credentials; a UsageError (exit 2) when any is
+ * missing. Relative paths are the user's, from `cwd`; messages show them as typed.
+ */
+export async function resolveStage(argv: string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<Stage> {
   const options = parseOptions(argv);
   const local = options.local === true;
   if (local && options.stage) throw new UsageError(localWithStage());
@@ -44,8 +48,10 @@ export async function resolveStage(argv: string[], env: NodeJS.ProcessEnv): Prom
   // The local stack's endpoints (and, without AWS credentials, the placeholder its user pool takes), as `iam-api --local`.
   const stageEnv = local || options.outputs ? { ...env } : env;
   const outputsFile =
-    local || options.outputs ? asUsageSync(() => useLocalStack(stageEnv, options.outputs).file) : DEFAULT_OUTPUTS_FILE;
-  const outputs = await stageOutputs(outputsFile, stageEnv);
+    local || options.outputs
+      ? asUsageSync(() => useLocalStack(stageEnv, options.outputs, cwd).file)
+      : DEFAULT_OUTPUTS_FILE;
+  const outputs = await stageOutputs(outputsFile, stageEnv, cwd);
   await requireAwsCredentials(outputs.Region, stageEnv);
   return { name, outputsFile, outputs, production, env: stageEnv };
 }
@@ -69,11 +75,11 @@ function parseOptions(argv: string[]) {
 }
 
 /** The seven outputs, as the CLI reads them (its wording when one is missing), and `Web`, which the CLI does not need. */
-async function stageOutputs(file: string, env: NodeJS.ProcessEnv): Promise<StageOutputs> {
-  const outputs = await asUsage(() => loadOutputs(file, env, OUTPUT_NAMES));
+async function stageOutputs(file: string, env: NodeJS.ProcessEnv, cwd: string): Promise<StageOutputs> {
+  const outputs = await asUsage(() => loadOutputs(file, env, OUTPUT_NAMES, cwd));
   let web: unknown;
   try {
-    web = (JSON.parse(readFileSync(file, "utf8")) as { Web?: unknown }).Web;
+    web = (JSON.parse(readFileSync(resolve(cwd, file), "utf8")) as { Web?: unknown }).Web;
   } catch {
     // The other six came from IAM_API_* variables: there is no file to read Web from.
     web = undefined;

@@ -20,6 +20,7 @@ import { siteHeadersOf } from "@iam-auth-api/infra-harness/site-headers";
 import { clientSettings, type OutputName, viteVariables } from "@iam-auth-api/client/settings";
 import { pageContentSecurityPolicy, pageEndpoints } from "@iam-auth-api/client/site-security";
 import type { LoopbackCors } from "@iam-auth-api/loopback/cors";
+import { type ProgramResult, runInThisProcess } from "@iam-auth-api/loopback/in-process";
 import { type Loopback, startLoopback } from "@iam-auth-api/loopback/loopback";
 import { TEST_SETTLE_ENV } from "../src/settle";
 
@@ -45,10 +46,12 @@ export interface LocalStage {
    */
   verifyLocal(): Promise<VerifyResult>;
   /**
-   * What `npm run verify -- <args>` runs (the script's command, read from package.json), from the
-   * repository: npm itself adds half a second and nothing verify does.
+   * `npm run verify -- <args>` in this process: verify's `main` (src/cli.ts) with this stage's
+   * environment (plus `env`), from `home` (where the outputs file is: `--outputs outputs.json` as a
+   * user types it), as src/main.ts runs it. The process itself (npm's script, the exit status,
+   * Ctrl-C) is `verifyLocal`'s, `npmRunVerify`'s and `start`'s to prove.
    */
-  verify(args: string[], env?: Record<string, string | undefined>): Promise<VerifyResult>;
+  verify(args: string[], env?: Record<string, string | undefined>): Promise<ProgramResult>;
   /** `npm run verify -- <args>` itself, as a user types it. */
   npmRunVerify(args: string[]): Promise<VerifyResult>;
   /**
@@ -125,7 +128,7 @@ export async function startLocalStage(
     home,
     env,
     start: (args) => runScript(args, spawnOptions({})),
-    verify: (args, extra = {}) => collect(runScript(args, spawnOptions(extra))),
+    verify: (args, extra = {}) => runInThisProcess(loadVerify, args, { cwd: home, env: { ...env, ...extra } }),
     npmRunVerify: (args) => collect(spawn("npm", ["run", "--silent", "verify", "--", ...args], spawnOptions({}))),
     stop: async () => {
       await loopback.stop();
@@ -134,6 +137,8 @@ export async function startLocalStage(
     },
   };
 }
+
+const loadVerify = async () => (await import("../src/cli")).main;
 
 /** The evaluation's CORS with the site's deployed address replaced by the one this test serves it at. */
 export function withSiteAt(cors: LoopbackCors, evaluated: string, served: string): LoopbackCors {

@@ -45,8 +45,10 @@ describe("npm run verify against the loopback doubles", () => {
       "InvalidIdentityPoolConfigurationException",
       "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
     );
-    const { code, stdout, stderr } = await stage.verify(args());
+    // The outputs file as typed in the directory that holds it.
+    const { code, stdout, stderr } = await stage.verify(["--stage", "dev", "--outputs", "outputs.json"]);
     expect(stderr).toBe("");
+    expect(stdout).toMatch(/^Verifying stage dev \(outputs\.json\): /);
     // Every line passes, the refusals issue 16 added (a copy, a presigned GET) and the site's headers included.
     expect(lines(stdout).filter((text) => !text.startsWith("✓"))).toEqual([]);
     expect(titled(stdout, "a server-side copy is refused")).toMatch(/→ 403 AccessDenied/);
@@ -179,9 +181,10 @@ describe("npm run verify refuses to start", () => {
       /^\.sst\/local\/outputs\.json does not exist: start the local stack with `npm start`/,
     ],
   ] as const;
-  // In-process, through resolveStage: main.ts's first step, whose UsageError main prints alone on stderr (exit 2).
+  // In-process, through resolveStage: main's first step, whose UsageError main prints alone on
+  // stderr (exit 2). From a directory of the test's own: the repository may hold npm start's outputs.
   it.each(usage)("with one line and exit 2 for %s", async (_case, argv, message) => {
-    const refusal: unknown = await resolveStage([...argv], stage.env).then(
+    const refusal: unknown = await resolveStage([...argv], stage.env, stage.home).then(
       () => undefined,
       (error: unknown) => error,
     );
