@@ -74,9 +74,10 @@ describe("npm start, driven by the CLI with --local", () => {
     workspace.run(["--local", ...args], { input, cwd: alice.project, env: { AWS_ACCESS_KEY_ID: undefined } });
 
   beforeAll(async () => {
-    alice = await createWorkspace({ outputs: {} as never, env: {} });
-    bob = await createWorkspace({ outputs: {} as never, env: {} });
-    carol = await createWorkspace({ outputs: {} as never, env: {} });
+    // The CLI in this process (its own tests prove its process boundary): npm start is the subject here.
+    alice = await createWorkspace({ outputs: {} as never, env: {} }, { inProcess: true });
+    bob = await createWorkspace({ outputs: {} as never, env: {} }, { inProcess: true });
+    carol = await createWorkspace({ outputs: {} as never, env: {} }, { inProcess: true });
     // Bob's and Carol's CLIs run in Alice's project (the same .sst/local/outputs.json) with his own cache.
     dataDir = join(alice.project, ".sst/local");
     port = await freePortBase();
