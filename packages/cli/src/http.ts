@@ -123,13 +123,18 @@ async function send(
     outgoing.on("error", reject);
     outgoing.end(body);
   });
-  const chunks: Buffer[] = [];
-  for await (const chunk of answer) chunks.push(chunk as Buffer);
+  // Read with events, not `for await`: a stream's async iterator is machinery a warm call would load for one body.
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+    answer.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    answer.on("error", reject);
+  });
   return {
     status: answer.statusCode ?? 0,
     statusText: answer.statusMessage ?? "",
     contentType: String(answer.headers["content-type"] ?? ""),
-    body: Buffer.concat(chunks).toString("utf8"),
+    body: text,
     retryAfter: answer.headers["retry-after"],
   };
 }
