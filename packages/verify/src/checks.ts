@@ -24,7 +24,16 @@ import {
 } from "@iam-auth-api/client/site-security";
 import { ownFilesPrefix } from "@iam-auth-api/core/files";
 import type { FilePage } from "@iam-auth-api/core/list-files";
-import { type Answer, objectUrl, preflight, preflightRefusal, presignedUrl, send, signedHeaderNames } from "./probe";
+import {
+  type Answer,
+  objectUrl,
+  preflight,
+  preflightRefusal,
+  presignedUrl,
+  send,
+  signedHeaderNames,
+  Unreachable,
+} from "./probe";
 import { type Outcome, quoted } from "./report";
 import { awsErrorName, settle, settlingError } from "./settle";
 import type { Stage } from "./stage";
@@ -510,7 +519,22 @@ const expectedPageCsp = (stage: Stage) =>
 export async function siteServesApp(stage: Stage): Promise<Outcome[]> {
   const url = stage.outputs.Web;
   const sent = `GET ${url}`;
-  const answer = await send("GET", url);
+  let answer: Answer;
+  try {
+    answer = await send("GET", url);
+  } catch (error) {
+    if (!(error instanceof Unreachable)) throw error;
+    return [
+      fail(
+        "the site serves the web client's index.html",
+        sent,
+        `no answer (${error.code})`,
+        stage.name === "local"
+          ? "npm start serves the site from Vite's dev server unless started with --no-web: start it without --no-web to verify the site"
+          : "the Web output names no running site: run `npx sst deploy`, which deploys the site and rewrites the outputs",
+      ),
+    ];
+  }
   const title = appTitle();
   const served = /<title>([^<]*)<\/title>/.exec(answer.body)?.[1];
   const got = `${answer.status} ${answer.headers.get("content-type") ?? ""} <title>${served ?? "none"}</title>`;

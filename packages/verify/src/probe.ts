@@ -2,6 +2,7 @@
  * Requests as a browser or a stranger sends them: unsigned, CORS preflights, presigned URLs. Signed
  * API calls and S3 operations go through the CLI's own clients instead (http.ts, the AWS SDK).
  */
+import { networkErrorCode } from "@iam-auth-api/cli/aws";
 import { TEST_ENDPOINT_ENV } from "@iam-auth-api/cli/test-settings";
 import type { TemporaryCredentials } from "@iam-auth-api/cli/session-store";
 import { AwsV4Signer } from "aws4fetch";
@@ -15,13 +16,28 @@ export interface Answer {
 
 const TIMEOUT_MS = 30_000;
 
+/** An address that gave no answer at all (refused, not found, timed out): `code` is the network's code. */
+export class Unreachable extends Error {
+  constructor(
+    readonly origin: string,
+    readonly code: string,
+  ) {
+    super(`nothing answered at ${origin} (${code}): check that the stage is running and its outputs file is current`);
+  }
+}
+
 export async function send(method: string, url: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(url, {
-    method,
-    headers,
-    redirect: "manual",
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers,
+      redirect: "manual",
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new Unreachable(new URL(url).origin, networkErrorCode(error) ?? (error as Error).message);
+  }
   return { status: response.status, headers: response.headers, body: await response.text() };
 }
 

@@ -1,9 +1,12 @@
 import { readFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { UsageError } from "@iam-auth-api/cli/cli-error";
 import { infraCors } from "@iam-auth-api/infra-harness/cors";
 import { evaluate } from "@iam-auth-api/infra-harness/evaluate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveStage } from "../src/stage";
+import { siteServesApp } from "../src/checks";
+import { line } from "../src/report";
+import { resolveStage, type Stage } from "../src/stage";
 import { type LocalStage, startLocalStage, withSiteAt } from "./stack";
 
 let stage: LocalStage;
@@ -163,6 +166,30 @@ describe("npm run verify against the loopback doubles", () => {
     expect(stdout).toMatch(/Removed what verify created: .*users verify-/);
     await nothingLeftBehind(stdout);
   }, 90_000);
+});
+
+describe("a site that does not answer", () => {
+  // A port that was free a moment ago: nothing listens there.
+  const closedPort = () =>
+    new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+
+  it("is one failed line naming the address and what to do, on a deployed stage and under npm start --no-web", async () => {
+    const site = `http://127.0.0.1:${await closedPort()}`;
+    const outputs = { ...JSON.parse(await readFile(stage.outputsFile, "utf8")), Web: site };
+    const deployed: Stage = { name: "dev", outputsFile: "outputs.json", outputs, production: false, env: stage.env };
+    expect((await siteServesApp(deployed)).map(line)).toEqual([
+      `✗ the site serves the web client's index.html: GET ${site} → no answer (ECONNREFUSED) — the Web output names no running site: run \`npx sst deploy\`, which deploys the site and rewrites the outputs`,
+    ]);
+    const [local] = await siteServesApp({ ...deployed, name: "local" });
+    expect(line(local)).toMatch(
+      /→ no answer \(ECONNREFUSED\) — npm start serves the site .* unless started with --no-web: start it without --no-web/,
+    );
+  });
 });
 
 describe("npm run verify refuses to start", () => {
