@@ -63,3 +63,7 @@ export const resourceKey = (resource: { type: string; name: string }) => `${reso
 /** A provider input or policy field that holds one value or a list of them, as a list. */
 export const asList = (value: unknown): unknown[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
+
+/** What a dynamic resource's `__provider` input holds in an evaluation, in place of its serialized code (program.ts). */
+export const UNSERIALIZED_PROVIDER =
+  "(a dynamic provider's code: not serialized by the offline evaluation, which never runs it)";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import type { Evaluation } from "../src/evaluation";
+import { type Evaluation, UNSERIALIZED_PROVIDER } from "../src/evaluation";
 import { evaluate, evaluateAll } from "../src/evaluate";
 import { single } from "../src/graph";
 
@@ -48,5 +48,13 @@ describe("the harness", () => {
     const bucketName = (evaluation: Evaluation) => single(evaluation, "aws:s3/bucket:Bucket").inputs.bucket;
     expect(bucketName(first)).toMatch(/^harness-fixture-dev-probebucket-[a-z]{8}$/);
     expect(bucketName(second), "the same stage's bucket, evaluated again").toBe(bucketName(first));
+  });
+
+  test("records a placeholder for SST's dynamic providers' code, which only a deploy runs", async () => {
+    const dynamic = (await evaluate({ stage: "dev" })).resources.filter(
+      (resource) => resource.type === "pulumi-nodejs:dynamic:Resource",
+    );
+    expect(dynamic.map((resource) => resource.name)).toContain("WebInvalidation.sst.aws.DistributionInvalidation");
+    expect(new Set(dynamic.map((resource) => resource.inputs.__provider))).toEqual(new Set([UNSERIALIZED_PROVIDER]));
   });
 });
