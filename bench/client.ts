@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { rm } from "node:fs/promises";
 import { buildCli } from "@iam-auth-api/cli/build.mjs";
 import { createWorkspace, type Workspace } from "@iam-auth-api/loopback/cli-workspace";
@@ -12,19 +10,9 @@ const EMAIL = "bench@example.com";
 const PASSWORD = "Passw0rd!";
 const BIN = new URL("../packages/cli/bin/iam-api.mjs", import.meta.url).pathname;
 
-/**
- * `iam-api <args>` as a user runs it: this bin, the one the timed runs start, so that its runs leave
- * Node's compile cache for the calls after them as a user's do (the workspace's own build is
- * another path, whose cache entries the bin's files would not find).
- */
-async function mustRun(workspace: Workspace, args: string[], input = "") {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: workspace.project, env: workspace.env });
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  child.stdout.resume();
-  child.stdin.end(input);
-  const [code] = (await once(child, "close")) as [number | null];
-  if (code !== 0) throw new Error(`iam-api ${args.join(" ")} failed: ${stderr.trim()}`);
+async function mustRun(workspace: Workspace, args: string[], input?: string) {
+  const result = await workspace.runProcess(args, { input });
+  if (result.code !== 0) throw new Error(`iam-api ${args.join(" ")} failed: ${result.stderr.trim()}`);
 }
 
 /** Wall time of one `node <args>` run, spawned the same way for the CLI and for bare Node. */
@@ -39,7 +27,8 @@ const timeNode = (args: string[], workspace: Workspace) =>
 export async function clientRows(runs: number): Promise<Row[]> {
   await buildCli();
   const loopback = await startLoopback();
-  const workspace = await createWorkspace(loopback);
+  // Its runs start the bin the timed calls start: the cold login leaves the compile cache the warm call finds, as a user's does.
+  const workspace = await createWorkspace(loopback, { entry: BIN });
   try {
     await mustRun(workspace, ["signup", EMAIL], `${PASSWORD}\n`);
     await mustRun(workspace, ["confirm", EMAIL, await loopback.confirmationCode(EMAIL)]);

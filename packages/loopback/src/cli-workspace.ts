@@ -9,8 +9,6 @@ import { TEST_RETRY_BASE_ENV } from "@iam-auth-api/cli/test-settings";
 import { type ProgramResult, runInThisProcess } from "./in-process";
 import type { Loopback } from "./loopback";
 
-type CliResult = ProgramResult;
-
 interface RunOptions {
   /** What the CLI reads on stdin (a pipe, never a terminal); nothing by default. */
   input?: string;
@@ -22,7 +20,7 @@ interface RunOptions {
   nodeOptions?: string[];
 }
 
-type Run = (args: string[], options?: RunOptions) => Promise<CliResult>;
+type Run = (args: string[], options?: RunOptions) => Promise<ProgramResult>;
 
 /**
  * A user's machine in a temp directory: a project with `.sst/outputs.json`, its own HOME,
@@ -48,11 +46,13 @@ export interface Workspace {
  * A workspace for the CLI against `loopback` (its outputs file and endpoint variables; `npm start`'s
  * tests pass none and use `--local`). `run` is a subprocess unless `inProcess` is set: tests about
  * what a command does run in-process, those about the process itself (exit status, node's options,
- * files left behind, the bundle) call `runProcess`.
+ * files left behind, the bundle) call `runProcess`. `runProcess` starts `entry`: the CLI's test
+ * build by default, or a file of the caller's (the bench gives the bin a user runs, so that its
+ * runs leave Node's compile cache for the calls it times, as a user's do).
  */
 export async function createWorkspace(
   loopback: Pick<Loopback, "outputs" | "env">,
-  { inProcess = false }: { inProcess?: boolean } = {},
+  { inProcess = false, entry }: { inProcess?: boolean; entry?: string } = {},
 ): Promise<Workspace> {
   const root = await mkdtemp(join(tmpdir(), "iam-api-cli-"));
   const project = join(root, "project");
@@ -63,7 +63,7 @@ export async function createWorkspace(
   // Built when a subprocess first needs it: a file whose every test runs in-process builds nothing.
   let bundle: Promise<string> | undefined;
   const built = () => {
-    bundle ??= sharedBuild();
+    bundle ??= entry ? Promise.resolve(entry) : sharedBuild();
     return bundle;
   };
   const cacheDir = join(home, ".cache", "iam-api");
@@ -160,7 +160,7 @@ function runNode(
   cwd: string,
   env: Record<string, string | undefined>,
   input: string,
-): Promise<CliResult> {
+): Promise<ProgramResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd,
