@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { inspect } from "node:util";
+import type { Io } from "@iam-auth-api/cli/terminal";
 
 export interface ProgramResult {
   code: number;
@@ -15,13 +16,8 @@ export interface ProgramResult {
   stderr: string;
 }
 
-/** A program's `main`: argv, env, its streams and the working directory in; the exit code out. */
-export type ProgramMain = (
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-  io: { stdin: Readable; stdout: Writable; stderr: Writable },
-  options: { cwd: string },
-) => Promise<number>;
+/** A program's `main`: argv, env, its streams (the CLI's `Io`) and the working directory in; the exit code out. */
+export type ProgramMain = (argv: string[], env: NodeJS.ProcessEnv, io: Io, options: { cwd: string }) => Promise<number>;
 
 /** In-process runs share this process's environment and console: one at a time. */
 let lastRun: Promise<unknown> = Promise.resolve();

@@ -5,18 +5,15 @@
  * passed, 1 when one failed, 2 for a usage error, 130 when `run` was interrupted.
  */
 import { UsageError } from "@iam-auth-api/cli/cli-error";
+import type { Io } from "@iam-auth-api/cli/terminal";
 import { line, summary } from "./report";
 import { resolveStage } from "./stage";
 import type { Run } from "./verify";
 
-interface Output {
-  write(text: string): unknown;
-}
-
 export async function main(
   argv: string[],
   env: NodeJS.ProcessEnv,
-  io: { stdout: Output; stderr: Output },
+  io: Pick<Io, "stdout" | "stderr">,
   {
     cwd = process.cwd(),
     // Ctrl-C sets `interrupted` on it (main.ts): the check under way finishes, then clean-up runs.
